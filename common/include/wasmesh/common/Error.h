@@ -1,0 +1,52 @@
+#pragma once
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+#include <type_traits>
+
+namespace wasmesh {
+
+// The one error enum of the project. Data-path code returns these through
+// boost::system::result or error_code; they are never thrown.
+enum class errc {
+  // A configuration value is not a duration: an integer with a unit ms|s|m|h|d.
+  invalid_duration = 1,
+  // A configuration value is not a TCP port number in 1..65535.
+  invalid_port,
+  // A port range is empty, reversed or names a port by name.
+  invalid_port_range,
+  // A configuration value is not an IPv4/IPv6 address with a port.
+  invalid_socket_address,
+  // A configuration value is not a CIDR (address/prefix).
+  invalid_cidr,
+  // A configuration value is not a size such as 64KiB or 16MiB.
+  invalid_size,
+  // The kernel has no original destination for a connection (not redirected by iptables).
+  no_original_destination,
+  // An upstream connection was not established within the connect timeout.
+  connect_timeout,
+  // A peer sent nothing for longer than the idle timeout.
+  idle_timeout,
+  // A peer sent more than the read limit allows.
+  read_limit_exceeded,
+  // The proxy is draining and refuses new work.
+  draining,
+  // A redirected connection's original destination is the proxy itself (a loop).
+  proxy_loop,
+};
+
+const boost::system::error_category& wasmeshCategory() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {  // NOLINT: ADL hook
+  return {static_cast<int>(e), wasmeshCategory()};
+}
+
+template <typename T>
+using Result = boost::system::result<T>;
+
+}  // namespace wasmesh
+
+namespace boost::system {
+template <>
+struct is_error_code_enum<wasmesh::errc> : std::true_type {};
+}  // namespace boost::system

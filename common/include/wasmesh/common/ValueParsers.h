@@ -1,0 +1,76 @@
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wasmesh/common/Error.h"
+
+// One parser per kind of configuration value. Each returns a Result; callers name the key.
+namespace wasmesh {
+
+// Linkerd's duration syntax: an integer with a unit ms|s|m|h|d; only "0" may omit the unit.
+Result<std::chrono::milliseconds> parseDuration(std::string_view text);
+std::string formatDuration(std::chrono::milliseconds duration);
+
+Result<std::uint16_t> parsePort(std::string_view text);
+
+// Byte sizes: an integer with B, KiB, MiB or GiB (a bare integer means bytes).
+Result<std::uint64_t> parseSize(std::string_view text);
+
+// An inclusive set of TCP ports, kept as sorted, merged ranges.
+class PortSet {
+ public:
+  struct Range {
+    std::uint16_t first;
+    std::uint16_t last;
+    bool operator==(const Range&) const = default;
+  };
+
+  PortSet() = default;
+  explicit PortSet(std::vector<Range> ranges);
+
+  bool contains(std::uint16_t port) const noexcept;
+  bool empty() const noexcept { return ranges_.empty(); }
+  const std::vector<Range>& ranges() const noexcept { return ranges_; }
+  // "25,587,8000-8100": the same syntax parsePortSet reads.
+  std::string toString() const;
+  bool operator==(const PortSet&) const = default;
+
+ private:
+  std::vector<Range> ranges_;
+};
+
+// "25,587,8000-8100"; whitespace and empty entries are ignored; named ports are errors.
+Result<PortSet> parsePortSet(std::string_view text);
+
+class Cidr {
+ public:
+  Cidr(boost::asio::ip::address network, unsigned prefixLength);
+
+  bool contains(const boost::asio::ip::address& address) const noexcept;
+  bool isV4() const noexcept { return network_.is_v4(); }
+  const boost::asio::ip::address& network() const noexcept { return network_; }
+  unsigned prefixLength() const noexcept { return prefixLength_; }
+  std::string toString() const;
+  bool operator==(const Cidr&) const = default;
+
+ private:
+  boost::asio::ip::address network_;
+  unsigned prefixLength_;
+};
+
+// "10.0.0.0/8", "fd00::/8"; a bare address is a host route (/32 or /128).
+Result<Cidr> parseCidr(std::string_view text);
+// A comma-separated list of CIDRs; whitespace and empty entries are ignored.
+Result<std::vector<Cidr>> parseCidrList(std::string_view text);
+
+// "0.0.0.0:4143", "[::]:4143", "localhost:80" is refused: addresses must be literal.
+Result<boost::asio::ip::tcp::endpoint> parseSocketAddress(std::string_view text);
+std::string formatSocketAddress(const boost::asio::ip::tcp::endpoint& endpoint);
+
+}  // namespace wasmesh

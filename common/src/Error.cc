@@ -1,0 +1,50 @@
+#include "wasmesh/common/Error.h"
+
+#include <string>
+
+namespace wasmesh {
+namespace {
+
+class WasmeshCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "wasmesh"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+      case errc::invalid_duration:
+        return "is not a duration (an integer with a unit: ms, s, m, h, d)";
+      case errc::invalid_port:
+        return "is not a port (1-65535)";
+      case errc::invalid_port_range:
+        return "is not a port range (lo-hi with lo <= hi)";
+      case errc::invalid_socket_address:
+        return "is not an address with a port (1.2.3.4:80 or [::1]:80)";
+      case errc::invalid_cidr:
+        return "is not a CIDR (10.0.0.0/8 or fd00::/8)";
+      case errc::invalid_size:
+        return "is not a size (an integer with B, KiB, MiB or GiB)";
+      case errc::no_original_destination:
+        return "no original destination (connection was not redirected)";
+      case errc::connect_timeout:
+        return "connect timed out";
+      case errc::idle_timeout:
+        return "idle timeout";
+      case errc::read_limit_exceeded:
+        return "read limit exceeded";
+      case errc::draining:
+        return "proxy is draining";
+      case errc::proxy_loop:
+        return "original destination is the proxy itself";
+    }
+    return "unknown wasmesh error";
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& wasmeshCategory() noexcept {
+  static const WasmeshCategory category;
+  return category;
+}
+
+}  // namespace wasmesh
