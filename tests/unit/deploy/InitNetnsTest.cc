@@ -74,11 +74,17 @@ std::size_t occurrences(const std::string& text, const std::string& line) {
   return count;
 }
 
-int install(ProcessRunner& runner, const InitOptions& options, bool uninstall) {
+// Runs install or uninstall; clears `ipv6` when the kernel has no IPv6 nat (runInit then warns
+// and writes IPv4 rules only, which is checked elsewhere).
+int install(ProcessRunner& runner, const InitOptions& options, bool uninstall, bool& ipv6) {
   std::ostringstream out;
   std::ostringstream err;
   const int status = runInit(options, false, uninstall, runner, out, err);
-  EXPECT_EQ(err.str(), "");
+  if (err.str().find("warning: IPv6 rules skipped") != std::string::npos) {
+    ipv6 = false;
+  } else {
+    EXPECT_EQ(err.str(), "");
+  }
   return status;
 }
 
@@ -98,10 +104,13 @@ TEST(InitNetnsTest, RealInstallIsIdempotentAndUninstallCleansUp) {
           .value();
   options.skipSubnets = parseCidrList("10.96.0.0/12,169.254.169.254,fd00::/8").value();
 
-  ASSERT_EQ(install(runner, options, false), 0);
-  ASSERT_EQ(install(runner, options, false), 0);
+  bool ipv6 = true;
+  ASSERT_EQ(install(runner, options, false, ipv6), 0);
+  ASSERT_EQ(install(runner, options, false, ipv6), 0);
 
   for (const auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+    if (family == AddressFamily::ipv6 && !ipv6)
+      continue;
     const std::string save = family == AddressFamily::ipv4 ? "iptables-save" : "ip6tables-save";
     auto dump = runner.run({save, "-t", "nat"});
     ASSERT_TRUE(dump) << dump.error().message();
@@ -121,9 +130,11 @@ TEST(InitNetnsTest, RealInstallIsIdempotentAndUninstallCleansUp) {
     EXPECT_EQ(ours, expectedSaveLines(rules).size()) << dump->standardOutput;
   }
 
-  ASSERT_EQ(install(runner, options, true), 0);
-  ASSERT_EQ(install(runner, options, true), 0);  // nothing left: still succeeds
+  ASSERT_EQ(install(runner, options, true, ipv6), 0);
+  ASSERT_EQ(install(runner, options, true, ipv6), 0);  // nothing left: still succeeds
   for (const std::string save : {"iptables-save", "ip6tables-save"}) {
+    if (save == "ip6tables-save" && !ipv6)
+      continue;
     auto dump = runner.run({save, "-t", "nat"});
     ASSERT_TRUE(dump);
     EXPECT_EQ(dump->standardOutput.find("WASMESH"), std::string::npos) << dump->standardOutput;
