@@ -5,6 +5,10 @@
 namespace wasmesh {
 namespace {
 
+// Boost's error_category has a protected non-virtual destructor by design; the instance is a
+// function-local static and is never deleted through a base pointer.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class WasmeshCategory final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "wasmesh"; }
@@ -39,6 +43,7 @@ class WasmeshCategory final : public boost::system::error_category {
     return "unknown wasmesh error";
   }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

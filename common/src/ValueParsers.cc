@@ -9,15 +9,18 @@ namespace {
 
 std::string_view trim(std::string_view text) {
   const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!text.empty() && isSpace(text.front())) text.remove_prefix(1);
-  while (!text.empty() && isSpace(text.back())) text.remove_suffix(1);
+  while (!text.empty() && isSpace(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && isSpace(text.back()))
+    text.remove_suffix(1);
   return text;
 }
 
 // Parses a whole string as an unsigned decimal; no sign, no spaces, no leading '+'.
 template <typename T>
 bool parseUnsigned(std::string_view text, T& out) {
-  if (text.empty()) return false;
+  if (text.empty())
+    return false;
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, out);
   return ec == std::errc{} && ptr == end;
@@ -28,8 +31,10 @@ void forEachListEntry(std::string_view text, Fn&& fn) {
   while (true) {
     const auto comma = text.find(',');
     const auto entry = trim(text.substr(0, comma));
-    if (!entry.empty()) fn(entry);
-    if (comma == std::string_view::npos) break;
+    if (!entry.empty())
+      fn(entry);
+    if (comma == std::string_view::npos)
+      break;
     text.remove_prefix(comma + 1);
   }
 }
@@ -38,11 +43,14 @@ void forEachListEntry(std::string_view text, Fn&& fn) {
 
 Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
   text = trim(text);
-  if (text == "0") return std::chrono::milliseconds{0};
+  if (text == "0")
+    return std::chrono::milliseconds{0};
   std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
   std::uint64_t value = 0;
-  if (!parseUnsigned(text.substr(0, digits), value)) return errc::invalid_duration;
+  if (!parseUnsigned(text.substr(0, digits), value))
+    return errc::invalid_duration;
   const auto unit = text.substr(digits);
   std::uint64_t multiplier = 0;
   if (unit == "ms") {
@@ -59,31 +67,39 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     return errc::invalid_duration;
   }
   constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (value > kMax / multiplier) return errc::invalid_duration;
+  if (value > kMax / multiplier)
+    return errc::invalid_duration;
   return std::chrono::milliseconds{static_cast<std::int64_t>(value * multiplier)};
 }
 
 std::string formatDuration(std::chrono::milliseconds duration) {
   const auto ms = duration.count();
-  if (ms == 0) return "0";
-  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
-  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  if (ms == 0)
+    return "0";
+  if (ms % 3'600'000 == 0)
+    return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0)
+    return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0)
+    return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
 }
 
 Result<std::uint16_t> parsePort(std::string_view text) {
   unsigned value = 0;
-  if (!parseUnsigned(trim(text), value) || value == 0 || value > 65535) return errc::invalid_port;
+  if (!parseUnsigned(trim(text), value) || value == 0 || value > 65535)
+    return errc::invalid_port;
   return static_cast<std::uint16_t>(value);
 }
 
 Result<std::uint64_t> parseSize(std::string_view text) {
   text = trim(text);
   std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+    ++digits;
   std::uint64_t value = 0;
-  if (!parseUnsigned(text.substr(0, digits), value)) return errc::invalid_size;
+  if (!parseUnsigned(text.substr(0, digits), value))
+    return errc::invalid_size;
   const auto unit = text.substr(digits);
   unsigned shift = 0;
   if (unit.empty() || unit == "B") {
@@ -97,7 +113,8 @@ Result<std::uint64_t> parseSize(std::string_view text) {
   } else {
     return errc::invalid_size;
   }
-  if (value > (std::numeric_limits<std::uint64_t>::max() >> shift)) return errc::invalid_size;
+  if (value > (std::numeric_limits<std::uint64_t>::max() >> shift))
+    return errc::invalid_size;
   return value << shift;
 }
 
@@ -122,9 +139,13 @@ bool PortSet::contains(std::uint16_t port) const noexcept {
 std::string PortSet::toString() const {
   std::string out;
   for (const auto& range : ranges_) {
-    if (!out.empty()) out += ',';
+    if (!out.empty())
+      out += ',';
     out += std::to_string(range.first);
-    if (range.last != range.first) out += '-' + std::to_string(range.last);
+    if (range.last != range.first) {
+      out += '-';
+      out += std::to_string(range.last);
+    }
   }
   return out;
 }
@@ -133,7 +154,8 @@ Result<PortSet> parsePortSet(std::string_view text) {
   std::vector<PortSet::Range> ranges;
   boost::system::error_code error;
   forEachListEntry(text, [&](std::string_view entry) {
-    if (error) return;
+    if (error)
+      return;
     const auto dash = entry.find('-');
     if (dash == std::string_view::npos) {
       auto port = parsePort(entry);
@@ -152,7 +174,8 @@ Result<PortSet> parsePortSet(std::string_view text) {
     }
     ranges.push_back({*first, *last});
   });
-  if (error) return error;
+  if (error)
+    return error;
   return PortSet{std::move(ranges)};
 }
 
@@ -160,18 +183,21 @@ Cidr::Cidr(boost::asio::ip::address network, unsigned prefixLength)
     : network_(std::move(network)), prefixLength_(prefixLength) {}
 
 bool Cidr::contains(const boost::asio::ip::address& address) const noexcept {
-  if (address.is_v4() != network_.is_v4()) return false;
+  if (address.is_v4() != network_.is_v4())
+    return false;
   const auto compare = [this](const auto& a, const auto& b) {
     unsigned remaining = prefixLength_;
     for (std::size_t i = 0; i < a.size() && remaining > 0; ++i) {
       const unsigned bits = std::min(remaining, 8U);
       const auto mask = static_cast<unsigned char>(0xFFU << (8U - bits));
-      if ((a[i] & mask) != (b[i] & mask)) return false;
+      if ((a[i] & mask) != (b[i] & mask))
+        return false;
       remaining -= bits;
     }
     return true;
   };
-  if (address.is_v4()) return compare(address.to_v4().to_bytes(), network_.to_v4().to_bytes());
+  if (address.is_v4())
+    return compare(address.to_v4().to_bytes(), network_.to_v4().to_bytes());
   return compare(address.to_v6().to_bytes(), network_.to_v6().to_bytes());
 }
 
@@ -184,7 +210,8 @@ Result<Cidr> parseCidr(std::string_view text) {
   const auto slash = text.find('/');
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(std::string(text.substr(0, slash)), ec);
-  if (ec) return errc::invalid_cidr;
+  if (ec)
+    return errc::invalid_cidr;
   const unsigned maxPrefix = address.is_v4() ? 32 : 128;
   unsigned prefix = maxPrefix;
   if (slash != std::string_view::npos &&
@@ -198,7 +225,8 @@ Result<std::vector<Cidr>> parseCidrList(std::string_view text) {
   std::vector<Cidr> cidrs;
   boost::system::error_code error;
   forEachListEntry(text, [&](std::string_view entry) {
-    if (error) return;
+    if (error)
+      return;
     auto cidr = parseCidr(entry);
     if (!cidr) {
       error = cidr.error();
@@ -206,7 +234,8 @@ Result<std::vector<Cidr>> parseCidrList(std::string_view text) {
     }
     cidrs.push_back(*cidr);
   });
-  if (error) return error;
+  if (error)
+    return error;
   return cidrs;
 }
 
@@ -231,16 +260,19 @@ Result<boost::asio::ip::tcp::endpoint> parseSocketAddress(std::string_view text)
   }
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(std::string(host), ec);
-  if (ec) return errc::invalid_socket_address;
+  if (ec)
+    return errc::invalid_socket_address;
   unsigned portNumber = 0;
   // Port 0 is allowed here: tests bind listeners to an ephemeral port.
-  if (!parseUnsigned(port, portNumber) || portNumber > 65535) return errc::invalid_socket_address;
+  if (!parseUnsigned(port, portNumber) || portNumber > 65535)
+    return errc::invalid_socket_address;
   return boost::asio::ip::tcp::endpoint{address, static_cast<std::uint16_t>(portNumber)};
 }
 
 std::string formatSocketAddress(const boost::asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address();
-  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(endpoint.port());
+  if (address.is_v6())
+    return "[" + address.to_string() + "]:" + std::to_string(endpoint.port());
   return address.to_string() + ":" + std::to_string(endpoint.port());
 }
 

@@ -1,0 +1,242 @@
+#include "DemoCommand.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "ChildProcess.h"
+#include "DemoEchoApp.h"
+#include "ScrapedMetrics.h"
+
+namespace wasmesh::app {
+namespace {
+
+using boost::asio::ip::tcp;
+
+constexpr const char* kLoopback = "127.0.0.1";
+constexpr int kConnectionsPerRound = 8;
+constexpr std::size_t kPayloadBytes = 16 * 1024;
+
+struct DemoPorts {
+  explicit DemoPorts(int base)
+      : clientOutbound(base + 40),
+        clientBroken(base + 41),
+        serverInbound(base + 43),
+        app(base + 80),
+        clientAdmin(base + 91),
+        serverAdmin(base + 92),
+        deadUpstream(base + 99) {}
+  unsigned short clientOutbound, clientBroken, serverInbound, app, clientAdmin, serverAdmin,
+      deadUpstream;
+};
+
+std::string address(unsigned short port) {
+  return std::string(kLoopback) + ":" + std::to_string(port);
+}
+
+// Explicit mode only: no transparent listeners, so no root and no iptables are needed.
+std::string proxyConfig(unsigned short admin, const std::string& routes) {
+  return "proxy:\n  workers: 1\n  shutdown_grace_period: 2s\n"
+         "admin:\n  listen: " +
+         address(admin) +
+         "\n"
+         "inbound:\n  listen: []\noutbound:\n  listen: []\n"
+         "routes:\n" +
+         routes;
+}
+
+std::string route(const std::string& name, const std::string& direction, unsigned short listen,
+                  unsigned short target) {
+  return "  - name: " + name + "\n    direction: " + direction +
+         "\n    listen: " + address(listen) + "\n    target: " + address(target) + "\n";
+}
+
+bool waitReady(unsigned short adminPort, ChildProcess& child) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (!child.running())
+      return false;
+    if (auto reply = httpGet(kLoopback, adminPort, "/ready"); reply && reply->status == 200) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// One echo conversation through the mesh: send, half-close, read everything back.
+bool echoOnce(unsigned short port) {
+  boost::asio::io_context context;
+  tcp::socket socket(context);
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address(kLoopback), port}, ec);
+  if (ec)
+    return false;
+  std::string payload(kPayloadBytes, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<char>('a' + i % 26);
+  boost::asio::write(socket, boost::asio::buffer(payload), ec);
+  if (ec)
+    return false;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  std::string echoed(payload.size(), '\0');
+  boost::asio::read(socket, boost::asio::buffer(echoed), ec);
+  return !ec && echoed == payload;
+}
+
+// A connection to a route whose upstream is down: the proxy must close it.
+bool deadUpstreamIsClosed(unsigned short port) {
+  boost::asio::io_context context;
+  tcp::socket socket(context);
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address(kLoopback), port}, ec);
+  if (ec)
+    return false;
+  std::array<char, 16> buffer{};
+  socket.read_some(boost::asio::buffer(buffer), ec);
+  return ec == boost::asio::error::connection_reset || ec == boost::asio::error::eof;
+}
+
+void printRow(const char* proxy, const char* direction, const char* peer,
+              const ScrapedMetrics& metrics) {
+  const std::map<std::string, std::string> match = {{"direction", direction}, {"peer", peer}};
+  std::printf("  %-7s %-9s %-4s %8.0f %6.0f %8.0f %12.0f %12.0f\n", proxy, direction, peer,
+              metrics.sum("tcp_open_total", match), metrics.sum("tcp_open_connections", match),
+              metrics.sumWhereSet("tcp_close_total", "errno", match),
+              metrics.sum("tcp_read_bytes_total", match),
+              metrics.sum("tcp_write_bytes_total", match));
+}
+
+void printTable(const DemoPorts& ports) {
+  const auto client = ScrapedMetrics::fetch(kLoopback, ports.clientAdmin);
+  const auto server = ScrapedMetrics::fetch(kLoopback, ports.serverAdmin);
+  std::printf("  %-7s %-9s %-4s %8s %6s %8s %12s %12s\n", "proxy", "direction", "peer", "opened",
+              "open", "errors", "bytes read", "bytes wrtn");
+  if (client) {
+    printRow("client", "outbound", "src", *client);
+    printRow("client", "outbound", "dst", *client);
+  }
+  if (server) {
+    printRow("server", "inbound", "src", *server);
+    printRow("server", "inbound", "dst", *server);
+  }
+  if (!client || !server)
+    std::printf("  (a proxy's /metrics did not answer)\n");
+  std::fflush(stdout);
+}
+
+std::string selfExecutable(const char* argv0) {
+  std::array<char, 4096> path{};
+  const auto length = ::readlink("/proc/self/exe", path.data(), path.size() - 1);
+  return length > 0 ? std::string(path.data(), static_cast<std::size_t>(length)) : argv0;
+}
+
+void dumpLog(const std::string& path) {
+  std::ifstream log(path);
+  std::cerr << log.rdbuf();
+}
+
+}  // namespace
+
+int runDemo(const DemoOptions& options, const char* argv0) {
+  const DemoPorts ports(options.basePort);
+  // Ctrl-C and SIGTERM are taken synchronously between rounds (sigtimedwait); the children
+  // get an unblocked mask (see ChildProcess).
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGINT);
+  sigaddset(&stopSignals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+  std::array<char, 64> dirTemplate{};
+  std::snprintf(dirTemplate.data(), dirTemplate.size(), "/tmp/wasmesh-demo-XXXXXX");
+  if (::mkdtemp(dirTemplate.data()) == nullptr) {
+    std::cerr << "wasmesh demo: cannot create a temporary directory\n";
+    return 1;
+  }
+  const std::string dir = dirTemplate.data();
+
+  std::unique_ptr<DemoEchoApp> app;
+  try {
+    app = std::make_unique<DemoEchoApp>(
+        tcp::endpoint{boost::asio::ip::make_address(kLoopback), ports.app});
+  } catch (const boost::system::system_error& error) {
+    std::cerr << "wasmesh demo: cannot listen on " << address(ports.app) << ": "
+              << error.code().message() << " (choose other ports with --base-port)\n";
+    return 1;
+  }
+
+  const auto exe = selfExecutable(argv0);
+  std::ofstream(dir + "/server.yaml")
+      << proxyConfig(ports.serverAdmin, route("app", "inbound", ports.serverInbound, ports.app));
+  std::ofstream(dir + "/client.yaml") << proxyConfig(
+      ports.clientAdmin, route("mesh", "outbound", ports.clientOutbound, ports.serverInbound) +
+                             route("broken", "outbound", ports.clientBroken, ports.deadUpstream));
+  ChildProcess server({exe, "proxy", "--config", dir + "/server.yaml"}, dir + "/server.log");
+  ChildProcess client({exe, "proxy", "--config", dir + "/client.yaml"}, dir + "/client.log");
+  if (!waitReady(ports.serverAdmin, server) || !waitReady(ports.clientAdmin, client)) {
+    std::cerr << "wasmesh demo: a proxy did not become ready; its logs:\n";
+    dumpLog(dir + "/server.log");
+    dumpLog(dir + "/client.log");
+    return 1;
+  }
+
+  std::printf(
+      "wasmesh demo: an echo app behind two wasmesh proxies on loopback\n"
+      "  app %s  <-  server proxy (inbound route %s)  <-  client proxy (outbound route %s)\n"
+      "  a second client route, %s, points at %s where nothing listens\n"
+      "  admin endpoints: client http://%s/metrics  server http://%s/metrics"
+      "  (/live /ready /shutdown too)\n"
+      "  proxy logs: %s/{client,server}.log\n"
+      "  Ctrl-C to stop.\n\n",
+      address(ports.app).c_str(), address(ports.serverInbound).c_str(),
+      address(ports.clientOutbound).c_str(), address(ports.clientBroken).c_str(),
+      address(ports.deadUpstream).c_str(), address(ports.clientAdmin).c_str(),
+      address(ports.serverAdmin).c_str(), dir.c_str());
+  std::fflush(stdout);
+
+  bool allGood = true;
+  for (int round = 1; options.rounds == 0 || round <= options.rounds; ++round) {
+    int echoed = 0;
+    for (int i = 0; i < kConnectionsPerRound; ++i)
+      echoed += echoOnce(ports.clientOutbound) ? 1 : 0;
+    const bool deadClosed = deadUpstreamIsClosed(ports.clientBroken);
+    allGood = allGood && echoed == kConnectionsPerRound && deadClosed;
+    std::printf(
+        "round %d: %d/%d echo conversations completed through both proxies; "
+        "dead upstream %s\n",
+        round, echoed, kConnectionsPerRound,
+        deadClosed ? "closed the client's connection, as it should" : "NOT closed");
+    printTable(ports);
+    std::printf("\n");
+    std::fflush(stdout);
+    if (options.rounds != 0 && round == options.rounds)
+      break;
+    const timespec pause{2, 0};
+    if (sigtimedwait(&stopSignals, nullptr, &pause) > 0) {
+      std::printf("stopping\n");
+      break;
+    }
+  }
+  const int clientStatus = client.terminate();
+  const int serverStatus = server.terminate();
+  if (clientStatus != 0 || serverStatus != 0) {
+    std::cerr << "wasmesh demo: a proxy exited with status " << clientStatus << "/" << serverStatus
+              << "\n";
+    return 1;
+  }
+  return allGood ? 0 : 1;
+}
+
+}  // namespace wasmesh::app

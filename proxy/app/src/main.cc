@@ -1,0 +1,55 @@
+// wasmesh: one binary, one subcommand per job. Exit status: 0 success, 1 runtime failure,
+// 2 bad usage or configuration (the message names the flag or key and the value).
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "DemoCommand.h"
+#include "ProxyCommand.h"
+#include "wasmesh/deploy/InitCommandLine.h"
+#include "wasmesh/deploy/RunInit.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"wasmesh: a service-mesh sidecar for WebAssembly workloads"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "wasmesh 0.1.0");
+
+  auto* proxy = app.add_subcommand("proxy", "Run the sidecar proxy (inbound, outbound, admin)");
+  wasmesh::app::ProxyOptions proxyOptions;
+  proxy->add_option("--config", proxyOptions.configPath, "YAML configuration file");
+  proxy->add_flag("--print-defaults", proxyOptions.printDefaults,
+                  "Print the built-in configuration as YAML and exit");
+  proxy->add_flag("--check", proxyOptions.checkOnly,
+                  "Load and validate the configuration, print it, and exit");
+
+  auto* init = app.add_subcommand("init", "Install the pod's iptables interception rules");
+  wasmesh::deploy::InitOptions initOptions;
+  bool initDryRun = false;
+  bool initUninstall = false;
+  wasmesh::deploy::addInitOptions(*init, initOptions, initDryRun, initUninstall);
+
+  auto* demo = app.add_subcommand("demo", "Run a local mesh on loopback (no root, no cluster)");
+  wasmesh::app::DemoOptions demoOptions;
+  demo->add_option("--base-port", demoOptions.basePort,
+                   "First of the loopback ports the demo uses (base .. base+99)")
+      ->check(CLI::Range(1024, 65435));
+  demo->add_option("--rounds", demoOptions.rounds,
+                   "Stop after this many rounds of traffic (default: run until Ctrl-C)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int status = app.exit(error);
+    return status == 0 ? 0 : 2;
+  }
+
+  if (*proxy)
+    return wasmesh::app::runProxy(proxyOptions);
+  if (*init) {
+    return wasmesh::deploy::runInit(initOptions, initDryRun, initUninstall, std::cout, std::cerr);
+  }
+  if (*demo)
+    return wasmesh::app::runDemo(demoOptions, argv[0]);
+  return 2;
+}

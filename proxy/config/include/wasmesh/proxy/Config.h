@@ -1,0 +1,53 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wasmesh::proxy {
+
+enum class Direction { inbound, outbound };
+
+enum class LogFormat { plain, json };
+
+// One side of the sidecar: the transparent listener that iptables redirects to.
+struct TrafficConfig {
+  std::vector<boost::asio::ip::tcp::endpoint> listen;
+  std::chrono::milliseconds connectTimeout;
+  // A relayed connection with no bytes either way for this long is closed (errno ETIMEDOUT).
+  std::chrono::milliseconds idleTimeout;
+};
+
+// Explicit mode: a listener that forwards to a fixed target instead of the original
+// destination. Serves hosts without iptables, the demo and tests.
+struct RouteConfig {
+  std::string name;
+  boost::asio::ip::tcp::endpoint listen;
+  boost::asio::ip::tcp::endpoint target;
+  Direction direction = Direction::outbound;
+};
+
+// The immutable result of loading configuration; see docs/configuration.md for every key.
+struct Config {
+  // proxy.*
+  unsigned workers = 0;  // resolved: never 0 after loading
+  std::chrono::milliseconds shutdownGracePeriod{120'000};
+  // log.*
+  std::string logLevel = "info";
+  LogFormat logFormat = LogFormat::plain;
+  // admin.*
+  boost::asio::ip::tcp::endpoint adminListen;
+  // inbound.* / outbound.*
+  TrafficConfig inbound;
+  TrafficConfig outbound;
+  // tcp.*
+  std::size_t tcpBufferSize = 64 * 1024;
+  std::uint32_t tcpMaxConnections = 100'000;
+  // routes
+  std::vector<RouteConfig> routes;
+};
+
+}  // namespace wasmesh::proxy

@@ -1,0 +1,408 @@
+#include "wasmesh/proxy/ConfigLoader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "wasmesh/common/ValueParsers.h"
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere else
+
+namespace wasmesh::proxy {
+namespace {
+
+// A configuration value as written: one scalar, or a list (YAML sequence, or a
+// comma-separated string from the environment).
+struct RawValue {
+  std::vector<std::string> items;
+  bool isList = false;
+};
+
+[[noreturn]] void fail(const std::string& where, const std::string& value, const std::string& why) {
+  throw ConfigError(where + ": \"" + value + "\" " + why);
+}
+
+template <typename T>
+T require(const Result<T>& parsed, const std::string& where, const std::string& value) {
+  if (!parsed)
+    fail(where, value, parsed.error().message());
+  return *parsed;
+}
+
+const std::string& scalar(const RawValue& raw, const std::string& where) {
+  if (raw.items.size() != 1 || raw.isList)
+    throw ConfigError(where + ": expected a single value");
+  return raw.items.front();
+}
+
+std::chrono::milliseconds durationValue(const RawValue& raw, const std::string& where) {
+  const auto& text = scalar(raw, where);
+  return require(parseDuration(text), where, text);
+}
+
+unsigned unsignedValue(const RawValue& raw, const std::string& where, unsigned max) {
+  const auto& text = scalar(raw, where);
+  unsigned value = 0;
+  std::size_t consumed = 0;
+  try {
+    const auto parsed = std::stoul(text, &consumed);
+    if (consumed != text.size() || parsed > max || text.front() == '-')
+      throw std::out_of_range("");
+    value = static_cast<unsigned>(parsed);
+  } catch (const std::logic_error&) {
+    fail(where, text, "is not an integer in 0.." + std::to_string(max));
+  }
+  return value;
+}
+
+boost::asio::ip::tcp::endpoint addressValue(const std::string& text, const std::string& where) {
+  return require(parseSocketAddress(text), where, text);
+}
+
+std::vector<boost::asio::ip::tcp::endpoint> addressListValue(const RawValue& raw,
+                                                             const std::string& where) {
+  std::vector<boost::asio::ip::tcp::endpoint> out;
+  for (const auto& item : raw.items) {
+    std::stringstream stream(item);
+    std::string part;
+    while (std::getline(stream, part, ',')) {
+      if (part.find_first_not_of(" \t") == std::string::npos)
+        continue;
+      out.push_back(addressValue(part, where));
+    }
+  }
+  return out;
+}
+
+struct Field {
+  const char* section;
+  const char* key;
+  std::function<void(Config&, const RawValue&, const std::string&)> apply;
+};
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> kFields = {
+      {"proxy", "workers",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.workers = unsignedValue(v, w, 1024);
+       }},
+      {"proxy", "shutdown_grace_period",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.shutdownGracePeriod = durationValue(v, w);
+       }},
+      {"log", "level",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         static const std::set<std::string> kLevels = {"trace", "debug", "info",
+                                                       "warn",  "error", "off"};
+         const auto& text = scalar(v, w);
+         if (kLevels.count(text) == 0) {
+           fail(w, text, "is not a log level (trace, debug, info, warn, error, off)");
+         }
+         c.logLevel = text;
+       }},
+      {"log", "format",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         const auto& text = scalar(v, w);
+         if (text == "plain") {
+           c.logFormat = LogFormat::plain;
+         } else if (text == "json") {
+           c.logFormat = LogFormat::json;
+         } else {
+           fail(w, text, "is not a log format (plain, json)");
+         }
+       }},
+      {"admin", "listen",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.adminListen = addressValue(scalar(v, w), w);
+       }},
+      {"inbound", "listen",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.inbound.listen = addressListValue(v, w);
+       }},
+      {"inbound", "connect_timeout",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.inbound.connectTimeout = durationValue(v, w);
+       }},
+      {"inbound", "idle_timeout",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.inbound.idleTimeout = durationValue(v, w);
+       }},
+      {"outbound", "listen",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.outbound.listen = addressListValue(v, w);
+       }},
+      {"outbound", "connect_timeout",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.outbound.connectTimeout = durationValue(v, w);
+       }},
+      {"outbound", "idle_timeout",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.outbound.idleTimeout = durationValue(v, w);
+       }},
+      {"tcp", "buffer_size",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         const auto& text = scalar(v, w);
+         const auto size = require(parseSize(text), w, text);
+         if (size < 1024 || size > (16U << 20U))
+           fail(w, text, "is not between 1KiB and 16MiB");
+         c.tcpBufferSize = size;
+       }},
+      {"tcp", "max_connections",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.tcpMaxConnections = unsignedValue(v, w, 10'000'000);
+         if (c.tcpMaxConnections == 0)
+           fail(w, "0", "must be at least 1");
+       }},
+  };
+  return kFields;
+}
+
+const Field* findField(std::string_view section, std::string_view key) {
+  for (const auto& field : fields()) {
+    if (section == field.section && key == field.key)
+      return &field;
+  }
+  return nullptr;
+}
+
+bool isSection(std::string_view section) {
+  return std::any_of(fields().begin(), fields().end(),
+                     [&](const Field& f) { return section == f.section; });
+}
+
+Config defaults() {
+  Config c;
+  c.workers = 0;
+  c.adminListen = *parseSocketAddress("127.0.0.1:4191");
+  c.inbound.listen = {*parseSocketAddress("0.0.0.0:4143"), *parseSocketAddress("[::]:4143")};
+  c.inbound.connectTimeout = std::chrono::milliseconds{300};
+  c.inbound.idleTimeout = std::chrono::hours{1};
+  c.outbound.listen = {*parseSocketAddress("127.0.0.1:4140"), *parseSocketAddress("[::1]:4140")};
+  c.outbound.connectTimeout = std::chrono::seconds{1};
+  c.outbound.idleTimeout = std::chrono::hours{1};
+  return c;
+}
+
+RawValue rawFromYaml(const YAML::Node& node, const std::string& where) {
+  RawValue raw;
+  if (node.IsScalar()) {
+    raw.items.push_back(node.Scalar());
+  } else if (node.IsSequence()) {
+    raw.isList = true;
+    for (const auto& item : node) {
+      if (!item.IsScalar())
+        throw ConfigError(where + ": list items must be plain values");
+      raw.items.push_back(item.Scalar());
+    }
+  } else if (node.IsNull()) {
+    throw ConfigError(where + ": has no value");
+  } else {
+    throw ConfigError(where + ": expected a value, found a mapping");
+  }
+  return raw;
+}
+
+RouteConfig routeFromYaml(const YAML::Node& node, std::size_t index) {
+  const std::string where = "routes[" + std::to_string(index) + "]";
+  if (!node.IsMap())
+    throw ConfigError(where + ": expected a mapping with listen and target");
+  RouteConfig route;
+  bool haveListen = false;
+  bool haveTarget = false;
+  for (const auto& entry : node) {
+    const auto key = entry.first.Scalar();
+    const auto path = where + "." + key;
+    const auto raw = rawFromYaml(entry.second, path);
+    const auto text = scalar(raw, path);
+    if (key == "name") {
+      route.name = text;
+    } else if (key == "listen") {
+      route.listen = addressValue(text, path);
+      haveListen = true;
+    } else if (key == "target") {
+      route.target = addressValue(text, path);
+      if (route.target.port() == 0)
+        fail(path, text, "needs a non-zero port");
+      haveTarget = true;
+    } else if (key == "direction") {
+      if (text == "inbound") {
+        route.direction = Direction::inbound;
+      } else if (text == "outbound") {
+        route.direction = Direction::outbound;
+      } else {
+        fail(path, text, "is not a direction (inbound, outbound)");
+      }
+    } else {
+      throw ConfigError(path + ": unknown key");
+    }
+  }
+  if (!haveListen)
+    throw ConfigError(where + ".listen: is required");
+  if (!haveTarget)
+    throw ConfigError(where + ".target: is required");
+  if (route.name.empty())
+    route.name = "route" + std::to_string(index);
+  return route;
+}
+
+void applyYaml(Config& config, const YAML::Node& root) {
+  if (root.IsNull())
+    return;  // an empty file means the defaults
+  if (!root.IsMap())
+    throw ConfigError("configuration: the top level must be a mapping");
+  for (const auto& sectionEntry : root) {
+    const auto section = sectionEntry.first.Scalar();
+    if (section == "routes") {
+      if (sectionEntry.second.IsNull())
+        continue;
+      if (!sectionEntry.second.IsSequence())
+        throw ConfigError("routes: expected a list");
+      std::size_t index = 0;
+      for (const auto& route : sectionEntry.second) {
+        config.routes.push_back(routeFromYaml(route, index++));
+      }
+      continue;
+    }
+    if (!isSection(section))
+      throw ConfigError(section + ": unknown key");
+    if (sectionEntry.second.IsNull())
+      continue;
+    if (!sectionEntry.second.IsMap())
+      throw ConfigError(section + ": expected a mapping");
+    for (const auto& entry : sectionEntry.second) {
+      const auto key = entry.first.Scalar();
+      const auto path = section + "." + key;
+      const auto* field = findField(section, key);
+      if (field == nullptr)
+        throw ConfigError(path + ": unknown key");
+      field->apply(config, rawFromYaml(entry.second, path), path);
+    }
+  }
+}
+
+void applyEnvironment(Config& config, const Environment& environment) {
+  constexpr std::string_view kPrefix = "WASMESH_";
+  for (const auto& [name, value] : environment) {
+    if (name.rfind(kPrefix, 0) != 0)
+      continue;
+    std::string rest = name.substr(kPrefix.size());
+    std::transform(rest.begin(), rest.end(), rest.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto underscore = rest.find('_');
+    const auto* field = underscore == std::string::npos
+                            ? nullptr
+                            : findField(rest.substr(0, underscore), rest.substr(underscore + 1));
+    if (field == nullptr) {
+      throw ConfigError(name + ": unknown configuration variable (see docs/configuration.md)");
+    }
+    field->apply(config, RawValue{{value}, false}, name);
+  }
+}
+
+void checkListenersDistinct(const Config& config) {
+  std::set<boost::asio::ip::tcp::endpoint> seen;
+  const auto claim = [&](const boost::asio::ip::tcp::endpoint& endpoint, const std::string& key) {
+    if (endpoint.port() == 0)
+      return;
+    if (!seen.insert(endpoint).second) {
+      fail(key, formatSocketAddress(endpoint), "is used by more than one listener");
+    }
+  };
+  claim(config.adminListen, "admin.listen");
+  for (const auto& e : config.inbound.listen)
+    claim(e, "inbound.listen");
+  for (const auto& e : config.outbound.listen)
+    claim(e, "outbound.listen");
+  std::set<std::string> names;
+  for (const auto& route : config.routes) {
+    claim(route.listen, "routes." + route.name + ".listen");
+    if (!names.insert(route.name).second) {
+      throw ConfigError("routes: the name \"" + route.name + "\" is used twice");
+    }
+  }
+}
+
+Config finish(Config config, const Environment& environment) {
+  applyEnvironment(config, environment);
+  checkListenersDistinct(config);
+  if (config.workers == 0)
+    config.workers = std::max(1U, std::thread::hardware_concurrency());
+  return config;
+}
+
+Config loadYamlText(const std::string& text, const std::string& origin,
+                    const Environment& environment) {
+  Config config = defaults();
+  try {
+    applyYaml(config, YAML::Load(text));
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(origin + ": line " + std::to_string(error.mark.line + 1) + ", column " +
+                      std::to_string(error.mark.column + 1) + ": " + error.msg);
+  }
+  return finish(std::move(config), environment);
+}
+
+}  // namespace
+
+Environment processEnvironment() {
+  Environment environment;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos)
+      continue;
+    environment.emplace(text.substr(0, equals), text.substr(equals + 1));
+  }
+  return environment;
+}
+
+Config loadConfig(const std::optional<std::string>& path, const Environment& environment) {
+  if (!path)
+    return finish(defaults(), environment);
+  std::ifstream file(*path, std::ios::binary);
+  if (!file) {
+    throw ConfigError("--config: cannot read \"" + *path + "\": " + std::strerror(errno));
+  }
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  if (file.bad())
+    throw ConfigError("--config: cannot read \"" + *path + "\"");
+  return loadYamlText(buffer.str(), *path, environment);
+}
+
+Config loadConfigFromString(const std::string& yaml, const Environment& environment) {
+  return loadYamlText(yaml, "configuration", environment);
+}
+
+std::string defaultConfigYaml() {
+  return R"(proxy:
+  workers: 0                  # 0 = one per CPU core
+  shutdown_grace_period: 120s
+log:
+  level: info                 # trace, debug, info, warn, error, off
+  format: plain               # plain, json
+admin:
+  listen: 127.0.0.1:4191
+inbound:
+  listen: [0.0.0.0:4143, "[::]:4143"]
+  connect_timeout: 300ms
+  idle_timeout: 1h
+outbound:
+  listen: [127.0.0.1:4140, "[::1]:4140"]
+  connect_timeout: 1s
+  idle_timeout: 1h
+tcp:
+  buffer_size: 64KiB
+  max_connections: 100000
+routes: []
+)";
+}
+
+}  // namespace wasmesh::proxy

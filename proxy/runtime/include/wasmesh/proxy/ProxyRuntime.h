@@ -1,0 +1,80 @@
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wasmesh/metrics/Registry.h"
+#include "wasmesh/proxy/AdminServer.h"
+#include "wasmesh/proxy/BufferPool.h"
+#include "wasmesh/proxy/Config.h"
+#include "wasmesh/proxy/TcpMetrics.h"
+#include "wasmesh/proxy/TcpProxyConnection.h"
+#include "wasmesh/proxy/Worker.h"
+
+namespace wasmesh::proxy {
+
+// Thrown while starting (a listener that cannot bind); main prints it and exits 1.
+class StartupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The running sidecar: workers with their listeners, the admin server, signals and the
+// graceful drain. The main thread runs admin, signals and drain timers.
+class ProxyRuntime {
+ public:
+  explicit ProxyRuntime(Config config);
+  ProxyRuntime(const ProxyRuntime&) = delete;
+  ProxyRuntime& operator=(const ProxyRuntime&) = delete;
+  ~ProxyRuntime();
+
+  // Binds everything, serves until drained, returns the process exit status.
+  int run();
+
+ private:
+  struct Listener {
+    std::string name;
+    boost::asio::ip::tcp::endpoint endpoint;
+    ListenerRole role;
+    bool optional = false;  // a default IPv6 listener on a host without IPv6
+  };
+  // Members are destroyed bottom-up: the worker (and with it any suspended connection)
+  // goes first, while the buffers, services and acceptors those connections use still exist.
+  struct WorkerSlot {
+    std::unique_ptr<BufferPool> buffers;
+    std::unique_ptr<WorkerServices> services;
+    std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors;
+    std::unique_ptr<Worker> worker;
+  };
+
+  std::vector<Listener> plannedListeners() const;
+  void bindAdmin();
+  void bindListeners();
+  void beginDrain(const std::string& reason);
+  void pollDrain();
+  void finish();
+
+  Config config_;
+  metrics::Registry registry_;
+  TcpMetrics tcpMetrics_;
+  ConnectionLimiter limiter_;
+  boost::asio::io_context mainContext_{1};
+  boost::asio::signal_set signals_;
+  AdminServer admin_;
+  std::vector<Listener> listeners_;
+  std::vector<WorkerSlot> workers_;
+  std::atomic<bool> ready_{false};
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drainDeadline_;
+  bool abortedStragglers_ = false;
+  boost::asio::steady_timer drainTimer_;
+};
+
+}  // namespace wasmesh::proxy

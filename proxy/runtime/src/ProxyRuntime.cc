@@ -1,0 +1,224 @@
+#include "wasmesh/proxy/ProxyRuntime.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+
+#include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/metrics/ProcessCollector.h"
+#include "wasmesh/proxy/ListenerSocket.h"
+
+namespace wasmesh::proxy {
+namespace {
+
+constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+constexpr auto kDrainPollInterval = std::chrono::milliseconds(50);
+// After aborting stragglers, how long to wait for their coroutines to unwind.
+constexpr auto kAbortSettleTime = std::chrono::seconds(2);
+constexpr std::size_t kIdleBuffersPerWorker = 64;
+
+boost::asio::awaitable<void> acceptLoop(boost::asio::ip::tcp::acceptor& acceptor, ListenerRole role,
+                                        WorkerServices& services) {
+  boost::asio::steady_timer backoff(acceptor.get_executor());
+  while (acceptor.is_open()) {
+    auto [error, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (error == boost::asio::error::operation_aborted || !acceptor.is_open())
+      co_return;
+    if (error) {
+      // EMFILE and friends: pause rather than spin; established connections keep going.
+      spdlog::warn("accept failed: {}", error.message());
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kNoThrow);
+      continue;
+    }
+    boost::asio::co_spawn(acceptor.get_executor(),
+                          TcpProxyConnection::run(std::move(socket), role, services),
+                          [](const std::exception_ptr& failure) {
+                            if (!failure)
+                              return;
+                            try {
+                              std::rethrow_exception(failure);
+                            } catch (const std::exception& e) {
+                              spdlog::error("connection handler failed: {}", e.what());
+                            }
+                          });
+  }
+}
+
+bool isMissingAddressFamily(const boost::system::error_code& error) {
+  return error == boost::asio::error::address_family_not_supported ||
+         error == boost::system::errc::address_not_available;
+}
+
+}  // namespace
+
+ProxyRuntime::ProxyRuntime(Config config)
+    : config_(std::move(config)),
+      registry_(config_.workers + 1),  // the last shard belongs to the main thread
+      tcpMetrics_(registry_),
+      limiter_(config_.tcpMaxConnections),
+      signals_(mainContext_, SIGTERM, SIGINT),
+      admin_(mainContext_, registry_,
+             {[this] { return ready_.load(std::memory_order_relaxed); },
+              [this] { beginDrain("POST /shutdown"); }}),
+      drainTimer_(mainContext_) {
+  registry_.addCollector(std::make_shared<metrics::ProcessCollector>());
+}
+
+ProxyRuntime::~ProxyRuntime() {
+  for (auto& slot : workers_)
+    slot.worker->stop();
+}
+
+std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
+  std::vector<Listener> planned;
+  const auto transparent = [&](const char* name, Direction direction,
+                               const TrafficConfig& traffic) {
+    for (const auto& endpoint : traffic.listen) {
+      ListenerRole role{direction, std::nullopt, traffic.connectTimeout, traffic.idleTimeout};
+      planned.push_back({name, endpoint, role, endpoint.address().is_v6()});
+    }
+  };
+  transparent("inbound", Direction::inbound, config_.inbound);
+  transparent("outbound", Direction::outbound, config_.outbound);
+  for (const auto& route : config_.routes) {
+    const auto& traffic =
+        route.direction == Direction::inbound ? config_.inbound : config_.outbound;
+    ListenerRole role{route.direction, route.target, traffic.connectTimeout, traffic.idleTimeout};
+    planned.push_back({"route " + route.name, route.listen, role, false});
+  }
+  return planned;
+}
+
+void ProxyRuntime::bindAdmin() {
+  auto bound = admin_.listen(config_.adminListen);
+  if (!bound) {
+    throw StartupError("admin.listen " + formatSocketAddress(config_.adminListen) + ": " +
+                       bound.error().message());
+  }
+  spdlog::info("admin listening on {}", formatSocketAddress(*bound));
+}
+
+void ProxyRuntime::bindListeners() {
+  for (auto& planned : plannedListeners()) {
+    auto endpoint = planned.endpoint;
+    bool skipped = false;
+    for (auto& slot : workers_) {
+      auto acceptor = openListenerSocket(slot.worker->context(), endpoint);
+      if (!acceptor) {
+        if (planned.optional && isMissingAddressFamily(acceptor.error())) {
+          spdlog::warn("{} listener {} skipped: {}", planned.name, formatSocketAddress(endpoint),
+                       acceptor.error().message());
+          skipped = true;
+          break;
+        }
+        throw StartupError(planned.name + " listener " + formatSocketAddress(endpoint) + ": " +
+                           acceptor.error().message());
+      }
+      // Port 0 asks the kernel for a port: the other workers join the one it chose.
+      boost::system::error_code ec;
+      endpoint = acceptor->local_endpoint(ec);
+      slot.acceptors.push_back(
+          std::make_unique<boost::asio::ip::tcp::acceptor>(std::move(*acceptor)));
+    }
+    if (skipped) {
+      for (auto& slot : workers_) {
+        if (slot.acceptors.size() > listeners_.size())
+          slot.acceptors.pop_back();
+      }
+      continue;
+    }
+    planned.endpoint = endpoint;
+    listeners_.push_back(planned);
+    spdlog::info("{} listening on {}", planned.name, formatSocketAddress(endpoint));
+  }
+}
+
+int ProxyRuntime::run() {
+  bindAdmin();
+  for (std::size_t index = 0; index < config_.workers; ++index) {
+    WorkerSlot slot;
+    slot.worker = std::make_unique<Worker>(index);
+    slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
+    slot.services = std::make_unique<WorkerServices>(
+        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, limiter_});
+    workers_.push_back(std::move(slot));
+  }
+  bindListeners();
+  for (auto& slot : workers_) {
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      boost::asio::co_spawn(slot.worker->context(),
+                            acceptLoop(*slot.acceptors[i], listeners_[i].role, *slot.services),
+                            boost::asio::detached);
+    }
+    slot.worker->start();
+  }
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (!error)
+      beginDrain(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  ready_ = true;
+  spdlog::info("wasmesh proxy ready: {} workers, identity not configured (unmeshed)",
+               config_.workers);
+  mainContext_.run();
+  spdlog::info("wasmesh proxy stopped");
+  return 0;
+}
+
+void ProxyRuntime::beginDrain(const std::string& reason) {
+  if (draining_)
+    return;
+  draining_ = true;
+  ready_ = false;
+  spdlog::info("draining ({}): no new connections; {} open, grace period {}", reason,
+               limiter_.active(), formatDuration(config_.shutdownGracePeriod));
+  for (auto& slot : workers_) {
+    boost::asio::post(slot.worker->context(), [&slot] {
+      boost::system::error_code ignored;
+      for (auto& acceptor : slot.acceptors)
+        acceptor->close(ignored);
+    });
+  }
+  drainDeadline_ = std::chrono::steady_clock::now() + config_.shutdownGracePeriod;
+  pollDrain();
+}
+
+void ProxyRuntime::pollDrain() {
+  const auto now = std::chrono::steady_clock::now();
+  if (limiter_.active() == 0) {
+    finish();
+    return;
+  }
+  if (!abortedStragglers_ && now >= drainDeadline_) {
+    abortedStragglers_ = true;
+    spdlog::warn("grace period over: closing {} connections", limiter_.active());
+    for (auto& slot : workers_) {
+      boost::asio::post(slot.worker->context(), [&slot] { slot.worker->abortAll(); });
+    }
+  }
+  if (abortedStragglers_ && now >= drainDeadline_ + kAbortSettleTime) {
+    finish();
+    return;
+  }
+  drainTimer_.expires_after(kDrainPollInterval);
+  drainTimer_.async_wait([this](const boost::system::error_code& error) {
+    if (!error)
+      pollDrain();
+  });
+}
+
+void ProxyRuntime::finish() {
+  admin_.close();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  for (auto& slot : workers_)
+    slot.worker->stop();
+  mainContext_.stop();
+}
+
+}  // namespace wasmesh::proxy

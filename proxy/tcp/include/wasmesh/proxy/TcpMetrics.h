@@ -1,0 +1,70 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "wasmesh/metrics/Registry.h"
+#include "wasmesh/proxy/Config.h"
+
+namespace wasmesh::proxy {
+
+// Which end of a proxied connection a set of series describes, in Linkerd's terms.
+enum class Peer { src, dst };
+
+// Identifies one side of a proxied connection for its labels.
+struct TcpSideLabels {
+  Direction direction = Direction::inbound;
+  Peer peer = Peer::src;
+  boost::asio::ip::tcp::endpoint target;
+  // Until identity exists every connection is plaintext: tls="no_identity" with a reason.
+  std::string noTlsReason;
+};
+
+// The series of one side of one connection. Handles are looked up once when the connection
+// opens; per-byte updates touch only the worker's shard.
+class TcpSideMetrics {
+ public:
+  TcpSideMetrics(metrics::CounterFamily& closeFamily, metrics::Labels labels,
+                 metrics::Counter opened, metrics::Gauge openConnections,
+                 metrics::Counter readBytes, metrics::Counter writeBytes, std::size_t shard);
+
+  void open();
+  void read(std::uint64_t bytes) { readBytes_.add(shard_, bytes); }
+  void wrote(std::uint64_t bytes) { writeBytes_.add(shard_, bytes); }
+  // Idempotent: the first call wins, later ones are ignored.
+  void close(const std::string& errnoLabel);
+
+ private:
+  metrics::CounterFamily* closeFamily_;
+  metrics::Labels labels_;
+  metrics::Counter opened_;
+  metrics::Gauge openConnections_;
+  metrics::Counter readBytes_;
+  metrics::Counter writeBytes_;
+  std::size_t shard_;
+  bool isOpen_ = false;
+};
+
+// The tcp_* families, registered once per proxy.
+class TcpMetrics {
+ public:
+  explicit TcpMetrics(metrics::Registry& registry);
+
+  TcpSideMetrics side(const TcpSideLabels& labels, std::size_t shard);
+  // inbound_tcp_errors_total / outbound_tcp_errors_total: connections refused before any
+  // upstream was tried (no original destination, a redirect loop, the connection limit).
+  void countError(Direction direction, const std::string& error, std::size_t shard);
+
+ private:
+  metrics::CounterFamily& open_;
+  metrics::CounterFamily& close_;
+  metrics::GaugeFamily& openConnections_;
+  metrics::CounterFamily& readBytes_;
+  metrics::CounterFamily& writeBytes_;
+  metrics::CounterFamily& inboundErrors_;
+  metrics::CounterFamily& outboundErrors_;
+};
+
+}  // namespace wasmesh::proxy

@@ -1,0 +1,24 @@
+#include "wasmesh/proxy/ErrnoName.h"
+
+#include <boost/asio/error.hpp>
+#include <cstring>
+
+#include "wasmesh/common/Error.h"
+
+namespace wasmesh::proxy {
+
+std::string errnoName(const boost::system::error_code& error) {
+  if (!error || error == boost::asio::error::eof)
+    return "";
+  if (error == errc::connect_timeout || error == errc::idle_timeout)
+    return "ETIMEDOUT";
+  if (error.category() == boost::system::system_category() ||
+      error.category() == boost::system::generic_category()) {
+    if (const char* name = ::strerrorname_np(error.value()); name != nullptr)
+      return name;
+  }
+  // Not an OS error (a proxy-level reason): label it by its message so it stays visible.
+  return "EIO";
+}
+
+}  // namespace wasmesh::proxy

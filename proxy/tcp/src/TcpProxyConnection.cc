@@ -1,0 +1,148 @@
+#include "wasmesh/proxy/TcpProxyConnection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/proxy/ErrnoName.h"
+#include "wasmesh/proxy/OriginalDestination.h"
+#include "wasmesh/proxy/TcpRelay.h"
+
+namespace wasmesh::proxy {
+namespace {
+
+constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+const char* directionName(Direction direction) {
+  return direction == Direction::inbound ? "inbound" : "outbound";
+}
+
+}  // namespace
+
+bool ConnectionLimiter::tryAcquire() noexcept {
+  auto current = active_.load(std::memory_order_relaxed);
+  do {
+    if (current >= limit_)
+      return false;
+  } while (!active_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
+  return true;
+}
+
+TcpProxyConnection::TcpProxyConnection(boost::asio::ip::tcp::socket client,
+                                       const ListenerRole& role, WorkerServices& services)
+    : client_(std::move(client)),
+      server_(client_.get_executor()),
+      role_(role),
+      services_(services) {
+  services_.worker.track(*this);
+}
+
+TcpProxyConnection::~TcpProxyConnection() {
+  services_.worker.untrack(*this);
+}
+
+void TcpProxyConnection::abort() {
+  aborted_ = true;
+  boost::system::error_code ignored;
+  client_.close(ignored);
+  server_.close(ignored);
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::run(boost::asio::ip::tcp::socket client,
+                                                     ListenerRole role, WorkerServices& services) {
+  if (!services.limiter.tryAcquire()) {
+    services.metrics.countError(role.direction, "connection_limit", services.worker.index());
+    spdlog::warn("{} connection refused: connection limit reached", directionName(role.direction));
+    co_return;  // the socket closes as it goes out of scope
+  }
+  TcpProxyConnection connection(std::move(client), role, services);
+  co_await connection.serve();
+  services.limiter.release();
+}
+
+Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
+  if (role_.fixedTarget)
+    return Route{*role_.fixedTarget, *role_.fixedTarget};
+  auto original = originalDestination(client_);
+  if (!original)
+    return original.error();
+  boost::system::error_code ec;
+  if (*original == client_.local_endpoint(ec))
+    return errc::proxy_loop;
+  if (role_.direction == Direction::outbound)
+    return Route{*original, *original};
+  // Inbound traffic goes to the application on the same port over loopback.
+  const boost::asio::ip::address loopback =
+      original->address().is_v4()
+          ? boost::asio::ip::address(boost::asio::ip::address_v4::loopback())
+          : boost::asio::ip::address(boost::asio::ip::address_v6::loopback());
+  return Route{*original, {loopback, original->port()}};
+}
+
+TcpSideLabels TcpProxyConnection::clientLabels(const Route& route) const {
+  // The accepting side: inbound clients come from the network, outbound ones from the app.
+  return {role_.direction, Peer::src, route.labelTarget,
+          role_.direction == Direction::inbound ? "no_tls_from_remote" : "loopback"};
+}
+
+TcpSideLabels TcpProxyConnection::serverLabels(const Route& route) const {
+  return {role_.direction, Peer::dst,
+          role_.direction == Direction::inbound ? route.connectTo : route.labelTarget,
+          role_.direction == Direction::inbound ? "loopback" : "not_provided_by_service_discovery"};
+}
+
+boost::asio::awaitable<boost::system::error_code> TcpProxyConnection::connectUpstream(
+    const boost::asio::ip::tcp::endpoint& target) {
+  using boost::asio::experimental::awaitable_operators::operator||;
+  boost::asio::steady_timer timer(server_.get_executor(), role_.connectTimeout);
+  auto result = co_await (server_.async_connect(target, kNoThrow) || timer.async_wait(kNoThrow));
+  if (result.index() == 1)
+    co_return make_error_code(errc::connect_timeout);
+  co_return std::get<0>(std::get<0>(result));
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::serve() {
+  const auto shard = services_.worker.index();
+  auto routed = route();
+  if (!routed) {
+    const auto reason =
+        routed.error() == errc::proxy_loop ? "proxy_loop" : "no_original_destination";
+    services_.metrics.countError(role_.direction, reason, shard);
+    spdlog::debug("{} connection refused: {}", directionName(role_.direction),
+                  routed.error().message());
+    co_return;
+  }
+  auto clientMetrics = services_.metrics.side(clientLabels(*routed), shard);
+  clientMetrics.open();
+  boost::system::error_code ignored;
+  client_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+
+  const auto connectError = co_await connectUpstream(routed->connectTo);
+  if (connectError) {
+    spdlog::debug("{} connect to {} failed: {}", directionName(role_.direction),
+                  formatSocketAddress(routed->connectTo), connectError.message());
+    // Reset, not FIN: the client must not mistake a failed upstream for an empty answer.
+    client_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    client_.close(ignored);
+    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(connectError));
+    co_return;
+  }
+  server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  auto serverMetrics = services_.metrics.side(serverLabels(*routed), shard);
+  serverMetrics.open();
+
+  TcpRelay relay(client_, server_, services_.buffers, clientMetrics, serverMetrics);
+  const auto outcome = co_await relay.run(role_.idleTimeout);
+  client_.close(ignored);
+  server_.close(ignored);
+  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.clientError));
+  serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.serverError));
+}
+
+}  // namespace wasmesh::proxy
