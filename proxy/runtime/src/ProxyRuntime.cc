@@ -1,6 +1,7 @@
 #include "wasmesh/proxy/ProxyRuntime.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -47,6 +48,19 @@ boost::asio::awaitable<void> acceptLoop(boost::asio::ip::tcp::acceptor& acceptor
                               spdlog::error("connection handler failed: {}", e.what());
                             }
                           });
+  }
+}
+
+// Each proxied connection holds two descriptors; the common soft limit of 1024 would cap
+// the proxy at about 500 connections, so take what the hard limit allows, as nginx does.
+void raiseDescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  const auto previous = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::debug("file descriptor limit raised from {} to {}", previous, limit.rlim_cur);
   }
 }
 
@@ -140,6 +154,7 @@ void ProxyRuntime::bindListeners() {
 }
 
 int ProxyRuntime::run() {
+  raiseDescriptorLimit();
   bindAdmin();
   for (std::size_t index = 0; index < config_.workers; ++index) {
     WorkerSlot slot;
