@@ -1,0 +1,150 @@
+"""The applications of the e2e pods, run inside a network namespace with
+`ip netns exec NS python3 apps.py ...`. Standard library only.
+
+  serve PORT MODE   listen on [::]:PORT (dual stack, so loopback and the pod's addresses
+                    of both families reach it) and print one line per event on stdout:
+                      listening <port>
+                      accepted <peer-ip>           (IPv4-mapped addresses shown as IPv4)
+                    MODE echo:  read until the client half-closes, then send everything
+                                back and close. The reply is only sent after the FIN
+                                arrived, so a reply proves that the half-close passed.
+                    MODE reset: read once, then close with SO_LINGER 0 (a TCP reset).
+  client HOST PORT SIZE
+                    connect, send SIZE deterministic bytes, shut down writing, read until
+                    EOF or an error; print one JSON object: connected, sent, received,
+                    intact (reply equals what was sent), eof, error (errno name or
+                    "timeout"), elapsed.
+  http METHOD URL   one HTTP request without any proxy from the environment; print JSON
+                    {"status": ..., "body": ...} (status 0 and "error" when it failed).
+"""
+
+import errno
+import hashlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+CLIENT_TIMEOUT = 5.0
+
+
+def payload(size):
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(counter.to_bytes(8, "big")).digest()
+        counter += 1
+    return bytes(out[:size])
+
+
+def plain_ip(address):
+    return address[7:] if address.startswith("::ffff:") else address
+
+
+def serve(port, mode):
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(("::", port))
+    sock.listen(128)
+    lock = threading.Lock()
+
+    def say(line):
+        with lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
+    def handle(conn):
+        try:
+            if mode == "reset":
+                conn.recv(65536)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            chunks = []
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+            conn.sendall(b"".join(chunks))
+            conn.shutdown(socket.SHUT_WR)
+            # Wait for the client's close so that ours is a clean FIN, never a reset.
+            conn.settimeout(CLIENT_TIMEOUT)
+            while conn.recv(65536):
+                pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    say(f"listening {port}")
+    while True:
+        conn, peer = sock.accept()
+        say(f"accepted {plain_ip(peer[0])}")
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def client(host, port, size):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    data = payload(size)
+    result = {"connected": False, "sent": 0, "received": 0, "intact": False, "eof": False,
+              "error": None}
+    started = time.monotonic()
+    received = []
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(CLIENT_TIMEOUT)
+        try:
+            s.connect((host, port))
+            result["connected"] = True
+            s.sendall(data)
+            result["sent"] = len(data)
+            s.shutdown(socket.SHUT_WR)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    result["eof"] = True
+                    break
+                received.append(chunk)
+        except socket.timeout:
+            result["error"] = "timeout"
+        except OSError as error:
+            result["error"] = errno.errorcode.get(error.errno, str(error))
+    reply = b"".join(received)
+    result["received"] = len(reply)
+    result["intact"] = reply == data
+    result["elapsed"] = round(time.monotonic() - started, 3)
+    print(json.dumps(result))
+
+
+def http(method, url):
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    try:
+        with opener.open(request, timeout=CLIENT_TIMEOUT) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    except OSError as error:
+        print(json.dumps({"status": 0, "body": "", "error": str(error)}))
+        return
+    print(json.dumps({"status": status, "body": body.decode("utf-8", "replace")}))
+
+
+def main(argv):
+    command = argv[1]
+    if command == "serve":
+        serve(int(argv[2]), argv[3])
+    elif command == "client":
+        client(argv[2], int(argv[3]), int(argv[4]))
+    elif command == "http":
+        http(argv[2], argv[3])
+    else:
+        raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
