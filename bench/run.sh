@@ -370,6 +370,10 @@ EOF
 }
 mb() { python3 -c "import sys; v=sys.argv[1]; print(round(float(v)/1024, 1) if v.replace('.','').isdigit() else v)" "$1"; }
 
+dirty=
+if [ -n "$(git -C "$root" status --porcelain -- common metrics identity policy wasm proxy 2>/dev/null)" ]; then
+  dirty=" + uncommitted source changes"
+fi
 machine_cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 {
   echo "# TCP proxy benchmark: wasmesh vs haproxy ($(date +%F))"
@@ -454,7 +458,7 @@ machine_cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
   echo
   echo "- CPU: $machine_cpu; nproc: $(nproc); memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
   echo "- kernel: $(uname -sr); $(. /etc/os-release && echo "$PRETTY_NAME")"
-  echo "- wasmesh: $("$wasmesh" --version 2>/dev/null | head -1 || true) ($build_type build, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)), \`$wasmesh\`"
+  echo "- wasmesh: $("$wasmesh" --version 2>/dev/null | head -1 || true) ($build_type build, commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty), \`$wasmesh\`"
   echo "- haproxy: $(haproxy -v | head -1)"
   echo "- iperf3: $(iperf3 -v | head -1)"
   echo "- connrate: bench/tools/connrate.cc, $build_type build"
