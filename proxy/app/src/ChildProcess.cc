@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere else
 
@@ -38,7 +38,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (rc != 0)
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+    throw std::runtime_error("cannot start " + argv[0] + ": " +
+                             std::generic_category().message(rc));
 }
 
 ChildProcess::~ChildProcess() {

@@ -27,7 +27,7 @@ using boost::asio::ip::tcp;
 
 constexpr const char* kLoopback = "127.0.0.1";
 constexpr int kConnectionsPerRound = 8;
-constexpr std::size_t kPayloadBytes = 16 * 1024;
+constexpr std::size_t kPayloadBytes = std::size_t{16} * 1024;
 
 struct DemoPorts {
   explicit DemoPorts(int base)

@@ -13,7 +13,7 @@ namespace {
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 
 boost::asio::awaitable<void> echo(boost::asio::ip::tcp::socket socket) {
-  std::array<char, 16 * 1024> buffer{};
+  std::array<char, std::size_t{16} * 1024> buffer{};
   while (true) {
     auto [readError, n] = co_await socket.async_read_some(boost::asio::buffer(buffer), kNoThrow);
     if (readError)

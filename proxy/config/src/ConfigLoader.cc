@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "wasmesh/common/ValueParsers.h"
@@ -368,7 +368,8 @@ Config loadConfig(const std::optional<std::string>& path, const Environment& env
     return finish(defaults(), environment);
   std::ifstream file(*path, std::ios::binary);
   if (!file) {
-    throw ConfigError("--config: cannot read \"" + *path + "\": " + std::strerror(errno));
+    throw ConfigError("--config: cannot read \"" + *path +
+                      "\": " + std::generic_category().message(errno));
   }
   std::stringstream buffer;
   buffer << file.rdbuf();

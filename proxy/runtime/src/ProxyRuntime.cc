@@ -87,6 +87,10 @@ ProxyRuntime::ProxyRuntime(Config config)
 ProxyRuntime::~ProxyRuntime() {
   for (auto& slot : workers_)
     slot.worker->stop();
+  // Acceptors deregister from their worker's reactor when destroyed: do it while the
+  // io_context still exists (the worker, and its context, are destroyed next).
+  for (auto& slot : workers_)
+    slot.acceptors.clear();
 }
 
 std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {

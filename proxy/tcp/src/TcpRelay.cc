@@ -1,5 +1,8 @@
 #include "wasmesh/proxy/TcpRelay.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +25,19 @@ void resetSocket(boost::asio::ip::tcp::socket& socket) {
     return;
   socket.set_option(boost::asio::socket_base::linger(true, 0), ignored);
   socket.close(ignored);
+}
+
+// After a RST the kernel reports the error once; if a send on the other coroutine consumed
+// it, a read returns 0 as if the peer had sent FIN. The TCP state tells them apart:
+// CLOSE after a reset, CLOSE_WAIT after a FIN. Only meaningful while we have not sent our
+// own FIN on that socket: after both FINs the socket is CLOSE too (handed to TIME_WAIT).
+bool wasReset(boost::asio::ip::tcp::socket& socket) {
+  tcp_info info{};
+  socklen_t length = sizeof(info);
+  if (::getsockopt(socket.native_handle(), IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+    return false;
+  }
+  return info.tcpi_state == TCP_CLOSE;
 }
 
 }  // namespace
@@ -67,8 +83,13 @@ boost::asio::awaitable<void> TcpRelay::pump(Side from) {
       continue;
     }
     if (readError == boost::asio::error::eof) {
+      if (!finSent_[from == Side::client ? 0 : 1] && wasReset(source)) {
+        fail(from, boost::asio::error::connection_reset);
+        co_return;
+      }
       boost::system::error_code ignored;
       sink.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+      finSent_[to == Side::client ? 0 : 1] = true;
       co_return;
     }
     if (readError) {

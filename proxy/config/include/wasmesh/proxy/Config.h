@@ -44,7 +44,7 @@ struct Config {
   TrafficConfig inbound;
   TrafficConfig outbound;
   // tcp.*
-  std::size_t tcpBufferSize = 64 * 1024;
+  std::size_t tcpBufferSize = std::size_t{64} * 1024;
   std::uint32_t tcpMaxConnections = 100'000;
   // routes
   std::vector<RouteConfig> routes;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -45,6 +46,7 @@ class TcpRelay {
   TcpSideMetrics& serverMetrics_;
   RelayOutcome outcome_;
   bool failed_ = false;
+  std::array<bool, 2> finSent_{};  // indexed by Side: our FIN went out on that socket
   std::uint64_t activity_ = 0;
 };
 
