@@ -12,6 +12,7 @@
 
 #include "wasmesh/metrics/Format.h"
 #include "wasmesh/metrics/Gzip.h"
+#include "wasmesh/proxy/ListenerSocket.h"
 
 namespace wasmesh::proxy {
 namespace {
@@ -52,24 +53,14 @@ AdminServer::AdminServer(boost::asio::io_context& context, const metrics::Regist
 
 Result<boost::asio::ip::tcp::endpoint> AdminServer::listen(
     const boost::asio::ip::tcp::endpoint& endpoint) {
-  boost::asio::ip::tcp::acceptor acceptor(context_);
+  auto acceptor = openListenerSocket(context_, endpoint, PortSharing::exclusive);
+  if (!acceptor)
+    return acceptor.error();
   boost::system::error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
+  const auto bound = acceptor->local_endpoint(ec);
   if (ec)
     return ec;
-  acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
-  if (ec)
-    return ec;
-  acceptor.bind(endpoint, ec);
-  if (ec)
-    return ec;
-  acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
-  if (ec)
-    return ec;
-  const auto bound = acceptor.local_endpoint(ec);
-  if (ec)
-    return ec;
-  acceptor_.emplace(std::move(acceptor));
+  acceptor_.emplace(std::move(*acceptor));
   boost::asio::co_spawn(context_, acceptLoop(), boost::asio::detached);
   return bound;
 }

@@ -8,7 +8,8 @@
 namespace wasmesh::proxy {
 
 Result<boost::asio::ip::tcp::acceptor> openListenerSocket(
-    boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint) {
+    boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint,
+    PortSharing sharing) {
   using ReusePort = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   boost::asio::ip::tcp::acceptor acceptor(context);
   boost::system::error_code ec;
@@ -18,9 +19,11 @@ Result<boost::asio::ip::tcp::acceptor> openListenerSocket(
   acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (ec)
     return ec;
-  acceptor.set_option(ReusePort(true), ec);
-  if (ec)
-    return ec;
+  if (sharing == PortSharing::perWorker) {
+    acceptor.set_option(ReusePort(true), ec);
+    if (ec)
+      return ec;
+  }
   if (endpoint.address().is_v6()) {
     acceptor.set_option(boost::asio::ip::v6_only(true), ec);
     if (ec)

@@ -7,10 +7,14 @@
 
 namespace wasmesh::proxy {
 
-// Opens a listening socket with SO_REUSEPORT so that every worker can bind the same address
-// and the kernel spreads connections between them. IPv6 sockets are v6-only so that
-// 0.0.0.0:P and [::]:P can both be bound.
+// Whether other sockets may bind the same address: data listeners share it between workers
+// (SO_REUSEPORT, the kernel spreads connections); the admin listener must not.
+enum class PortSharing { exclusive, perWorker };
+
+// Opens a listening socket. IPv6 sockets are v6-only so that 0.0.0.0:P and [::]:P can both
+// be bound.
 Result<boost::asio::ip::tcp::acceptor> openListenerSocket(
-    boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint);
+    boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint,
+    PortSharing sharing = PortSharing::perWorker);
 
 }  // namespace wasmesh::proxy
