@@ -21,7 +21,7 @@ namespace http = boost::beast::http;
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
 constexpr std::uint32_t kHeaderLimit = 8U * 1024U;
-constexpr std::uint64_t kBodyLimit = 64U * 1024U;
+constexpr std::uint64_t kBodyLimit = std::uint64_t{64} * 1024;
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
