@@ -33,10 +33,6 @@ class WasmeshCategory final : public boost::system::error_category {
         return "connect timed out";
       case errc::idle_timeout:
         return "idle timeout";
-      case errc::read_limit_exceeded:
-        return "read limit exceeded";
-      case errc::draining:
-        return "proxy is draining";
       case errc::proxy_loop:
         return "original destination is the proxy itself";
     }

@@ -17,7 +17,7 @@ std::string errnoName(const boost::system::error_code& error) {
     if (const char* name = ::strerrorname_np(error.value()); name != nullptr)
       return name;
   }
-  // Not an OS error (a proxy-level reason): label it by its message so it stays visible.
+  // No errno describes it (a proxy-level reason): EIO keeps the close counted as an error.
   return "EIO";
 }
 

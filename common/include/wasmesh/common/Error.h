@@ -27,10 +27,6 @@ enum class errc {
   connect_timeout,
   // A peer sent nothing for longer than the idle timeout.
   idle_timeout,
-  // A peer sent more than the read limit allows.
-  read_limit_exceeded,
-  // The proxy is draining and refuses new work.
-  draining,
   // A redirected connection's original destination is the proxy itself (a loop).
   proxy_loop,
 };
