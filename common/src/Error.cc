@@ -19,6 +19,8 @@ class WasmeshCategory final : public boost::system::error_category {
         return "is not a duration (an integer with a unit: ms, s, m, h, d)";
       case errc::invalid_port:
         return "is not a port (1-65535)";
+      case errc::named_port:
+        return "is not a port number (named ports are resolved by the injector, not the proxy)";
       case errc::invalid_port_range:
         return "is not a port range (lo-hi with lo <= hi)";
       case errc::invalid_socket_address:

@@ -1,6 +1,7 @@
 #include "wasmesh/common/ValueParsers.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -136,6 +137,24 @@ bool PortSet::contains(std::uint16_t port) const noexcept {
   return it != ranges_.begin() && port <= std::prev(it)->last;
 }
 
+std::optional<std::uint16_t> PortSet::firstCommonPort(const PortSet& other) const noexcept {
+  // Both lists are sorted and disjoint: one merge pass finds the first intersection.
+  auto mine = ranges_.begin();
+  auto theirs = other.ranges_.begin();
+  while (mine != ranges_.end() && theirs != other.ranges_.end()) {
+    const auto low = std::max(mine->first, theirs->first);
+    const auto high = std::min(mine->last, theirs->last);
+    if (low <= high)
+      return low;
+    if (mine->last < theirs->last) {
+      ++mine;
+    } else {
+      ++theirs;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string PortSet::toString() const {
   std::string out;
   for (const auto& range : ranges_) {
@@ -156,6 +175,12 @@ Result<PortSet> parsePortSet(std::string_view text) {
   forEachListEntry(text, [&](std::string_view entry) {
     if (error)
       return;
+    // Kubernetes port names are DNS labels: any letter means a name, not a malformed number.
+    if (std::any_of(entry.begin(), entry.end(),
+                    [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; })) {
+      error = errc::named_port;
+      return;
+    }
     const auto dash = entry.find('-');
     if (dash == std::string_view::npos) {
       auto port = parsePort(entry);

@@ -87,8 +87,56 @@ struct Field {
   std::function<void(Config&, const RawValue&, const std::string&)> apply;
 };
 
-const std::vector<Field>& fields() {
-  static const std::vector<Field> kFields = {
+PortSet portSetValue(const RawValue& raw, const std::string& where) {
+  // A YAML list and a comma-separated string mean the same; joining lets one parser judge.
+  std::string joined;
+  for (const auto& item : raw.items) {
+    if (!joined.empty())
+      joined += ',';
+    joined += item;
+  }
+  return require(parsePortSet(joined), where, joined);
+}
+
+// inbound.* and outbound.* have the same keys; one list serves both.
+void addTrafficFields(std::vector<Field>& out, const char* section, TrafficConfig Config::*side) {
+  out.push_back({section, "listen", [side](Config& c, const RawValue& v, const std::string& w) {
+                   (c.*side).listen = addressListValue(v, w);
+                 }});
+  out.push_back(
+      {section, "connect_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).connectTimeout = durationValue(v, w);
+       }});
+  out.push_back(
+      {section, "idle_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).idleTimeout = durationValue(v, w);
+       }});
+  out.push_back(
+      {section, "detect_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
+         const auto timeout = durationValue(v, w);
+         if (timeout.count() == 0) {
+           fail(w, scalar(v, w),
+                "must be greater than 0 (to skip detection, list the ports in "
+                "opaque_ports)");
+         }
+         (c.*side).detectTimeout = timeout;
+       }});
+  out.push_back(
+      {section, "opaque_ports", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).opaquePorts = portSetValue(v, w);
+       }});
+  out.push_back(
+      {section, "http1_ports", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).http1Ports = portSetValue(v, w);
+       }});
+  out.push_back(
+      {section, "http2_ports", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).http2Ports = portSetValue(v, w);
+       }});
+}
+
+std::vector<Field> makeFields() {
+  std::vector<Field> out = {
       {"proxy", "workers",
        [](Config& c, const RawValue& v, const std::string& w) {
          c.workers = unsignedValue(v, w, 1024);
@@ -122,30 +170,6 @@ const std::vector<Field>& fields() {
        [](Config& c, const RawValue& v, const std::string& w) {
          c.adminListen = addressValue(scalar(v, w), w);
        }},
-      {"inbound", "listen",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.inbound.listen = addressListValue(v, w);
-       }},
-      {"inbound", "connect_timeout",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.inbound.connectTimeout = durationValue(v, w);
-       }},
-      {"inbound", "idle_timeout",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.inbound.idleTimeout = durationValue(v, w);
-       }},
-      {"outbound", "listen",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.outbound.listen = addressListValue(v, w);
-       }},
-      {"outbound", "connect_timeout",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.outbound.connectTimeout = durationValue(v, w);
-       }},
-      {"outbound", "idle_timeout",
-       [](Config& c, const RawValue& v, const std::string& w) {
-         c.outbound.idleTimeout = durationValue(v, w);
-       }},
       {"tcp", "buffer_size",
        [](Config& c, const RawValue& v, const std::string& w) {
          const auto& text = scalar(v, w);
@@ -161,6 +185,13 @@ const std::vector<Field>& fields() {
            fail(w, "0", "must be at least 1");
        }},
   };
+  addTrafficFields(out, "inbound", &Config::inbound);
+  addTrafficFields(out, "outbound", &Config::outbound);
+  return out;
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> kFields = makeFields();
   return kFields;
 }
 
@@ -177,6 +208,9 @@ bool isSection(std::string_view section) {
                      [&](const Field& f) { return section == f.section; });
 }
 
+constexpr std::string_view kDefaultOpaquePorts =
+    "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422";
+
 Config defaults() {
   Config c;
   c.workers = 0;
@@ -187,6 +221,11 @@ Config defaults() {
   c.outbound.listen = {*parseSocketAddress("127.0.0.1:4140"), *parseSocketAddress("[::1]:4140")};
   c.outbound.connectTimeout = std::chrono::seconds{1};
   c.outbound.idleTimeout = std::chrono::hours{1};
+  // Linkerd's defaults plus NATS client, cluster and leafnode ports: server-first detection
+  // makes NATS work on any port, but marking its well-known ports opaque spares the detour.
+  const auto opaque = *parsePortSet(kDefaultOpaquePorts);
+  c.inbound.opaquePorts = opaque;
+  c.outbound.opaquePorts = opaque;
   return c;
 }
 
@@ -329,9 +368,26 @@ void checkListenersDistinct(const Config& config) {
   }
 }
 
+// A port in two classes would be served by whichever is checked first: refuse instead.
+void checkPortClassesDisjoint(const TrafficConfig& traffic, const std::string& section) {
+  const std::pair<const PortSet*, const char*> classes[] = {{&traffic.opaquePorts, "opaque_ports"},
+                                                            {&traffic.http1Ports, "http1_ports"},
+                                                            {&traffic.http2Ports, "http2_ports"}};
+  for (std::size_t i = 0; i < std::size(classes); ++i) {
+    for (std::size_t j = i + 1; j < std::size(classes); ++j) {
+      if (const auto port = classes[i].first->firstCommonPort(*classes[j].first)) {
+        throw ConfigError(section + ": port " + std::to_string(*port) + " is in both " + section +
+                          "." + classes[i].second + " and " + section + "." + classes[j].second);
+      }
+    }
+  }
+}
+
 Config finish(Config config, const Environment& environment) {
   applyEnvironment(config, environment);
   checkListenersDistinct(config);
+  checkPortClassesDisjoint(config.inbound, "inbound");
+  checkPortClassesDisjoint(config.outbound, "outbound");
   if (config.workers == 0)
     config.workers = std::max(1U, std::thread::hardware_concurrency());
   return config;
@@ -395,10 +451,18 @@ inbound:
   listen: [0.0.0.0:4143, "[::]:4143"]
   connect_timeout: 300ms
   idle_timeout: 1h
+  detect_timeout: 10s
+  opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
+  http1_ports: ""
+  http2_ports: ""
 outbound:
   listen: [127.0.0.1:4140, "[::1]:4140"]
   connect_timeout: 1s
   idle_timeout: 1h
+  detect_timeout: 10s
+  opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
+  http1_ports: ""
+  http2_ports: ""
 tcp:
   buffer_size: 64KiB
   max_connections: 100000

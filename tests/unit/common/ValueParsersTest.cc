@@ -61,13 +61,22 @@ TEST(PortSetTest, ParsesPortsAndRangesIgnoringBlanks) {
   EXPECT_EQ(set.toString(), "25,587,8000-8100");
 }
 
+TEST(PortSetTest, FindsTheFirstCommonPort) {
+  const auto a = parsePortSet("10-20,40,50-60").value();
+  EXPECT_EQ(a.firstCommonPort(parsePortSet("1-5,21-39,55").value()), 55);
+  EXPECT_EQ(a.firstCommonPort(parsePortSet("15").value()), 15);
+  EXPECT_EQ(a.firstCommonPort(parsePortSet("1-9,21-39,41-49,61").value()), std::nullopt);
+  EXPECT_EQ(a.firstCommonPort(PortSet{}), std::nullopt);
+}
+
 TEST(PortSetTest, MergesOverlappingAndAdjacentRanges) {
   EXPECT_EQ(parsePortSet("10-20,15-30,31,5").value().toString(), "5,10-31");
   EXPECT_TRUE(parsePortSet("").value().empty());
 }
 
 TEST(PortSetTest, RefusesNamedPortsAndReversedRanges) {
-  EXPECT_EQ(parsePortSet("25,smtp").error(), errc::invalid_port);
+  EXPECT_EQ(parsePortSet("25,smtp").error(), errc::named_port);
+  EXPECT_EQ(parsePortSet("http-alt").error(), errc::named_port);
   EXPECT_EQ(parsePortSet("100-10").error(), errc::invalid_port_range);
   EXPECT_EQ(parsePortSet("1-").error(), errc::invalid_port_range);
   EXPECT_EQ(parsePortSet("70000").error(), errc::invalid_port);

@@ -33,6 +33,48 @@ TEST(ConfigLoaderTest, DefaultsMatchLinkerd) {
   EXPECT_EQ(config.outbound.connectTimeout, milliseconds{1000});
   EXPECT_EQ(config.shutdownGracePeriod, milliseconds{120'000});
   EXPECT_TRUE(config.routes.empty());
+  for (const auto* traffic : {&config.inbound, &config.outbound}) {
+    EXPECT_EQ(traffic->detectTimeout, milliseconds{10'000});
+    EXPECT_EQ(traffic->opaquePorts.toString(),
+              "25,587,3306,4222,4444,5432,6222,6379,7422,9300,11211");
+    EXPECT_TRUE(traffic->http1Ports.empty());
+    EXPECT_TRUE(traffic->http2Ports.empty());
+    EXPECT_EQ(portClassOf(*traffic, 4222), PortClass::opaque);
+    EXPECT_EQ(portClassOf(*traffic, 14222), PortClass::detect);
+  }
+}
+
+TEST(ConfigLoaderTest, PortClassesPerDirection) {
+  const auto config = loadConfigFromString(R"(
+inbound: {opaque_ports: [25, "8000-8002"], http1_ports: "8080", detect_timeout: 2s}
+outbound: {opaque_ports: "", http2_ports: "9090,9091"}
+)",
+                                           {{"WASMESH_OUTBOUND_HTTP1_PORTS", "80, 8080"}});
+  EXPECT_EQ(config.inbound.opaquePorts.toString(), "25,8000-8002");
+  EXPECT_EQ(config.inbound.detectTimeout, milliseconds{2000});
+  EXPECT_EQ(portClassOf(config.inbound, 8001), PortClass::opaque);
+  EXPECT_EQ(portClassOf(config.inbound, 8080), PortClass::http1);
+  EXPECT_EQ(portClassOf(config.inbound, 4222), PortClass::detect);
+  EXPECT_TRUE(config.outbound.opaquePorts.empty());
+  EXPECT_EQ(portClassOf(config.outbound, 8080), PortClass::http1);
+  EXPECT_EQ(portClassOf(config.outbound, 9091), PortClass::http2);
+  EXPECT_EQ(config.outbound.detectTimeout, milliseconds{10'000});
+}
+
+TEST(ConfigLoaderTest, PortClassErrorsNameTheKey) {
+  EXPECT_EQ(errorOf("inbound: {opaque_ports: 'http, 8080'}"),
+            "inbound.opaque_ports: \"http, 8080\" is not a port number (named ports are "
+            "resolved by the injector, not the proxy)");
+  EXPECT_THAT(errorOf("outbound: {http2_ports: '90-80'}"),
+              HasSubstr("outbound.http2_ports: \"90-80\""));
+  EXPECT_EQ(errorOf("inbound: {http1_ports: '4222'}"),
+            "inbound: port 4222 is in both inbound.opaque_ports and inbound.http1_ports");
+  EXPECT_EQ(errorOf("outbound: {opaque_ports: '', http1_ports: '80-90', http2_ports: '85'}"),
+            "outbound: port 85 is in both outbound.http1_ports and outbound.http2_ports");
+  EXPECT_THAT(errorOf("inbound: {detect_timeout: 0}"),
+              HasSubstr("inbound.detect_timeout: \"0\" must be greater than 0"));
+  EXPECT_THAT(errorOf("", {{"WASMESH_INBOUND_DETECT_TIMEOUT", "10"}}),
+              HasSubstr("WASMESH_INBOUND_DETECT_TIMEOUT: \"10\" is not a duration"));
 }
 
 TEST(ConfigLoaderTest, PrintedDefaultsLoadToTheDefaults) {
@@ -46,6 +88,12 @@ TEST(ConfigLoaderTest, PrintedDefaultsLoadToTheDefaults) {
   EXPECT_EQ(printed.shutdownGracePeriod, builtIn.shutdownGracePeriod);
   EXPECT_EQ(printed.tcpBufferSize, builtIn.tcpBufferSize);
   EXPECT_EQ(printed.tcpMaxConnections, builtIn.tcpMaxConnections);
+  for (const auto side : {&Config::inbound, &Config::outbound}) {
+    EXPECT_EQ((printed.*side).detectTimeout, (builtIn.*side).detectTimeout);
+    EXPECT_EQ((printed.*side).opaquePorts, (builtIn.*side).opaquePorts);
+    EXPECT_EQ((printed.*side).http1Ports, (builtIn.*side).http1Ports);
+    EXPECT_EQ((printed.*side).http2Ports, (builtIn.*side).http2Ports);
+  }
 }
 
 TEST(ConfigLoaderTest, ReadsEverySection) {

@@ -15,6 +15,7 @@ enum class errc {
   invalid_port,
   // A port range is empty, reversed or names a port by name.
   invalid_port_range,
+  named_port,
   // A configuration value is not an IPv4/IPv6 address with a port.
   invalid_socket_address,
   // A configuration value is not a CIDR (address/prefix).

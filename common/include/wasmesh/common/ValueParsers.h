@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,8 @@ class PortSet {
   explicit PortSet(std::vector<Range> ranges);
 
   bool contains(std::uint16_t port) const noexcept;
+  // The lowest port in both sets, if any.
+  std::optional<std::uint16_t> firstCommonPort(const PortSet& other) const noexcept;
   bool empty() const noexcept { return ranges_.empty(); }
   const std::vector<Range>& ranges() const noexcept { return ranges_; }
   // "25,587,8000-8100": the same syntax parsePortSet reads.

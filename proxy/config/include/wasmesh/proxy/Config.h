@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "wasmesh/common/ValueParsers.h"
+
 namespace wasmesh::proxy {
 
 enum class Direction { inbound, outbound };
@@ -19,7 +21,27 @@ struct TrafficConfig {
   std::chrono::milliseconds connectTimeout;
   // A relayed connection with no bytes either way for this long is closed (errno ETIMEDOUT).
   std::chrono::milliseconds idleTimeout;
+  // Port classes, by the original destination port (routes: the target port). Opaque ports
+  // are forwarded without detection; hint ports are taken to be that protocol without
+  // reading first; every other port is detected (docs/detection.md).
+  PortSet opaquePorts;
+  PortSet http1Ports;
+  PortSet http2Ports;
+  // How long detection waits for the client's first bytes before going on as opaque.
+  std::chrono::milliseconds detectTimeout{10'000};
 };
+
+enum class PortClass { detect, opaque, http1, http2 };
+
+inline PortClass portClassOf(const TrafficConfig& traffic, std::uint16_t port) {
+  if (traffic.opaquePorts.contains(port))
+    return PortClass::opaque;
+  if (traffic.http1Ports.contains(port))
+    return PortClass::http1;
+  if (traffic.http2Ports.contains(port))
+    return PortClass::http2;
+  return PortClass::detect;
+}
 
 // Explicit mode: a listener that forwards to a fixed target instead of the original
 // destination. Serves hosts without iptables, the demo and tests.
