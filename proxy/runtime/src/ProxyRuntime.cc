@@ -75,6 +75,7 @@ ProxyRuntime::ProxyRuntime(Config config)
     : config_(std::move(config)),
       registry_(config_.workers + 1),  // the last shard belongs to the main thread
       tcpMetrics_(registry_),
+      detectMetrics_(registry_, registry_.shardCount()),
       limiter_(config_.tcpMaxConnections),
       signals_(mainContext_, SIGTERM, SIGINT),
       admin_(mainContext_, registry_,
@@ -98,7 +99,7 @@ std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
   const auto transparent = [&](const char* name, Direction direction,
                                const TrafficConfig& traffic) {
     for (const auto& endpoint : traffic.listen) {
-      ListenerRole role{direction, std::nullopt, traffic.connectTimeout, traffic.idleTimeout};
+      ListenerRole role{direction, std::nullopt, &traffic};
       planned.push_back({name, endpoint, role, endpoint.address().is_v6()});
     }
   };
@@ -107,7 +108,7 @@ std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
   for (const auto& route : config_.routes) {
     const auto& traffic =
         route.direction == Direction::inbound ? config_.inbound : config_.outbound;
-    ListenerRole role{route.direction, route.target, traffic.connectTimeout, traffic.idleTimeout};
+    ListenerRole role{route.direction, route.target, &traffic};
     planned.push_back({"route " + route.name, route.listen, role, false});
   }
   return planned;
@@ -165,7 +166,7 @@ int ProxyRuntime::run() {
     slot.worker = std::make_unique<Worker>(index);
     slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
     slot.services = std::make_unique<WorkerServices>(
-        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, limiter_});
+        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_});
     workers_.push_back(std::move(slot));
   }
   bindListeners();

@@ -57,9 +57,14 @@ TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
       {"target_addr", address.is_v6() ? "[" + ip + "]:" + port : ip + ":" + port},
       {"target_ip", ip},
       {"target_port", port},
-      {"tls", "no_identity"},
-      {"no_tls_reason", side.noTlsReason},
   };
+  if (side.passthroughSni) {
+    labels.emplace_back("tls", "opaque");
+    labels.emplace_back("sni", *side.passthroughSni);
+  } else {
+    labels.emplace_back("tls", "no_identity");
+    labels.emplace_back("no_tls_reason", side.noTlsReason);
+  }
   return TcpSideMetrics(close_, labels, open_.withLabels(labels),
                         openConnections_.withLabels(labels), readBytes_.withLabels(labels),
                         writeBytes_.withLabels(labels), shard);

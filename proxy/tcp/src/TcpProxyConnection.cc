@@ -3,13 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/proxy/DetectingConnector.h"
 #include "wasmesh/proxy/ErrnoName.h"
 #include "wasmesh/proxy/OriginalDestination.h"
 #include "wasmesh/proxy/TcpRelay.h"
@@ -18,6 +18,8 @@ namespace wasmesh::proxy {
 namespace {
 
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+// A ClientHello may span records and reads; Linkerd buffers this much before giving up.
+constexpr std::size_t kMaxDetectBytes = 8192;
 
 const char* directionName(Direction direction) {
   return direction == Direction::inbound ? "inbound" : "outbound";
@@ -85,26 +87,23 @@ Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
   return Route{*original, {loopback, original->port()}};
 }
 
-TcpSideLabels TcpProxyConnection::clientLabels(const Route& route) const {
+TcpSideLabels TcpProxyConnection::clientLabels(const Route& route,
+                                               const Detection& detection) const {
   // The accepting side: inbound clients come from the network, outbound ones from the app.
-  return {role_.direction, Peer::src, route.labelTarget,
-          role_.direction == Direction::inbound ? "no_tls_from_remote" : "loopback"};
+  TcpSideLabels labels{role_.direction, Peer::src, route.labelTarget,
+                       role_.direction == Direction::inbound ? "no_tls_from_remote" : "loopback",
+                       std::nullopt};
+  // Inbound TLS the proxy does not terminate is passed through, as Linkerd labels it.
+  if (role_.direction == Direction::inbound && detection.protocol == DetectedProtocol::tls)
+    labels.passthroughSni = detection.tls.serverName;
+  return labels;
 }
 
 TcpSideLabels TcpProxyConnection::serverLabels(const Route& route) const {
   return {role_.direction, Peer::dst,
           role_.direction == Direction::inbound ? route.connectTo : route.labelTarget,
-          role_.direction == Direction::inbound ? "loopback" : "not_provided_by_service_discovery"};
-}
-
-boost::asio::awaitable<boost::system::error_code> TcpProxyConnection::connectUpstream(
-    const boost::asio::ip::tcp::endpoint& target) {
-  using boost::asio::experimental::awaitable_operators::operator||;
-  boost::asio::steady_timer timer(server_.get_executor(), role_.connectTimeout);
-  auto result = co_await (server_.async_connect(target, kNoThrow) || timer.async_wait(kNoThrow));
-  if (result.index() == 1)
-    co_return make_error_code(errc::connect_timeout);
-  co_return std::get<0>(std::get<0>(result));
+          role_.direction == Direction::inbound ? "loopback" : "not_provided_by_service_discovery",
+          std::nullopt};
 }
 
 boost::asio::awaitable<void> TcpProxyConnection::serve() {
@@ -118,31 +117,65 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
                   routed.error().message());
     co_return;
   }
-  auto clientMetrics = services_.metrics.side(clientLabels(*routed), shard);
-  clientMetrics.open();
+  const TrafficConfig& traffic = *role_.traffic;
   boost::system::error_code ignored;
+  // Before detection: a server's greeting is relayed the moment it is decided.
   client_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 
-  const auto connectError = co_await connectUpstream(routed->connectTo);
-  if (connectError) {
-    spdlog::debug("{} connect to {} failed: {}", directionName(role_.direction),
-                  formatSocketAddress(routed->connectTo), connectError.message());
+  const auto portClass = portClassOf(traffic, routed->labelTarget.port());
+  DetectingConnector connector(client_, server_,
+                               {traffic.connectTimeout, traffic.detectTimeout, kMaxDetectBytes});
+  const auto outcome = co_await connector.run(routed->connectTo, portClass == PortClass::detect);
+  if (outcome.result)
+    services_.detectMetrics.record(role_.direction, *outcome.result, outcome.took, shard);
+
+  auto clientMetrics = services_.metrics.side(clientLabels(*routed, outcome.detection), shard);
+  clientMetrics.open();
+  const auto replay = connector.bufferedClientBytes();
+  clientMetrics.read(replay.size());
+  if (outcome.connectError || outcome.clientError) {
+    const auto& error = outcome.connectError ? outcome.connectError : outcome.clientError;
+    spdlog::debug("{} connection to {} failed before relaying: {}", directionName(role_.direction),
+                  formatSocketAddress(routed->connectTo), error.message());
     // Reset, not FIN: the client must not mistake a failed upstream for an empty answer.
     client_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
     client_.close(ignored);
-    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(connectError));
+    server_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    server_.close(ignored);
+    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
     co_return;
+  }
+  if (outcome.result) {
+    spdlog::trace("{} connection to {}: {} after {} us ({})", directionName(role_.direction),
+                  formatSocketAddress(routed->labelTarget), detailedResultName(*outcome.result),
+                  std::chrono::duration_cast<std::chrono::microseconds>(outcome.took).count(),
+                  outcome.detection.reason.empty() ? "-" : outcome.detection.reason);
   }
   server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   auto serverMetrics = services_.metrics.side(serverLabels(*routed), shard);
   serverMetrics.open();
 
+  if (!replay.empty()) {
+    // Detection consumed these bytes; the server must see them first and unaltered.
+    auto [writeError, written] =
+        co_await boost::asio::async_write(server_, boost::asio::buffer(replay), kNoThrow);
+    if (writeError) {
+      client_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+      client_.close(ignored);
+      server_.close(ignored);
+      clientMetrics.close(aborted_ ? "ECONNABORTED" : "");
+      serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(writeError));
+      co_return;
+    }
+    serverMetrics.wrote(written);
+  }
+
   TcpRelay relay(client_, server_, services_.buffers, clientMetrics, serverMetrics);
-  const auto outcome = co_await relay.run(role_.idleTimeout);
+  const auto outcomeOfRelay = co_await relay.run(traffic.idleTimeout);
   client_.close(ignored);
   server_.close(ignored);
-  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.clientError));
-  serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.serverError));
+  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcomeOfRelay.clientError));
+  serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcomeOfRelay.serverError));
 }
 
 }  // namespace wasmesh::proxy

@@ -14,6 +14,7 @@
 #include "wasmesh/proxy/AdminServer.h"
 #include "wasmesh/proxy/BufferPool.h"
 #include "wasmesh/proxy/Config.h"
+#include "wasmesh/proxy/DetectMetrics.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/TcpProxyConnection.h"
 #include "wasmesh/proxy/Worker.h"
@@ -64,6 +65,7 @@ class ProxyRuntime {
   Config config_;
   metrics::Registry registry_;
   TcpMetrics tcpMetrics_;
+  DetectMetrics detectMetrics_;
   ConnectionLimiter limiter_;
   boost::asio::io_context mainContext_{1};
   boost::asio::signal_set signals_;

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "wasmesh/metrics/Registry.h"
@@ -18,8 +19,10 @@ struct TcpSideLabels {
   Direction direction = Direction::inbound;
   Peer peer = Peer::src;
   boost::asio::ip::tcp::endpoint target;
-  // Until identity exists every connection is plaintext: tls="no_identity" with a reason.
+  // Until identity exists the proxy terminates no TLS: tls="no_identity" with a reason, or
+  // for a ClientHello it passes through, tls="opaque" with the client's SNI.
   std::string noTlsReason;
+  std::optional<std::string> passthroughSni;
 };
 
 // The series of one side of one connection. Handles are looked up once when the connection

@@ -8,6 +8,8 @@
 #include "wasmesh/common/Error.h"
 #include "wasmesh/proxy/BufferPool.h"
 #include "wasmesh/proxy/Config.h"
+#include "wasmesh/proxy/DetectMetrics.h"
+#include "wasmesh/proxy/ProtocolDetector.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
 
@@ -18,8 +20,9 @@ namespace wasmesh::proxy {
 struct ListenerRole {
   Direction direction = Direction::outbound;
   std::optional<boost::asio::ip::tcp::endpoint> fixedTarget;
-  std::chrono::milliseconds connectTimeout{1000};
-  std::chrono::milliseconds idleTimeout{3'600'000};
+  // The direction's timeouts and port classes. Never null: it points into the runtime's
+  // Config, which outlives every connection, so copying a role per connection is cheap.
+  const TrafficConfig* traffic = nullptr;
 };
 
 // Caps the connections a proxy serves at once, across workers.
@@ -40,11 +43,13 @@ struct WorkerServices {
   Worker& worker;
   BufferPool& buffers;
   TcpMetrics& metrics;
+  DetectMetrics& detectMetrics;
   ConnectionLimiter& limiter;
 };
 
-// One accepted TCP connection: finds where it should go, connects within the connect
-// timeout, relays, and accounts for both sides in the tcp_* metrics.
+// One accepted TCP connection: finds where it should go, detects the client's protocol
+// while connecting upstream (unless the port's class makes that unnecessary), replays what
+// detection read, relays, and accounts for both sides in the tcp_* metrics.
 class TcpProxyConnection final : public Abortable {
  public:
   TcpProxyConnection(boost::asio::ip::tcp::socket client, const ListenerRole& role,
@@ -67,9 +72,7 @@ class TcpProxyConnection final : public Abortable {
   };
 
   Result<Route> route();
-  boost::asio::awaitable<boost::system::error_code> connectUpstream(
-      const boost::asio::ip::tcp::endpoint& target);
-  TcpSideLabels clientLabels(const Route& route) const;
+  TcpSideLabels clientLabels(const Route& route, const Detection& detection) const;
   TcpSideLabels serverLabels(const Route& route) const;
 
   boost::asio::ip::tcp::socket client_;

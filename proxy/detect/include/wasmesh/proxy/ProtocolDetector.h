@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "wasmesh/proxy/ClientHello.h"
+
+namespace wasmesh::proxy {
+
+enum class DetectedProtocol { undecided, tls, http1, http2, opaque };
+
+struct Detection {
+  DetectedProtocol protocol = DetectedProtocol::undecided;
+  ClientHello tls;          // when protocol == tls
+  std::string_view reason;  // static text: why opaque (for debug logs), else empty
+};
+
+// Combines the TLS and HTTP detectors over the client's first bytes: a ClientHello is tls,
+// the HTTP/2 preface http2, an HTTP/1 request line http1, anything else opaque. `undecided`
+// means read more; once `bytes` holds `maxBytes` without a decision the answer is opaque.
+// A TLS record that is not a valid ClientHello is opaque (forwarded untouched), with the
+// parser's problem as the reason.
+Detection detectProtocol(std::span<const std::uint8_t> bytes, std::size_t maxBytes = 8192);
+
+}  // namespace wasmesh::proxy

@@ -1,0 +1,87 @@
+#include "wasmesh/proxy/HttpDetector.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace wasmesh::proxy {
+namespace {
+
+// RFC 9113 §3.4: the client connection preface of prior-knowledge HTTP/2.
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+// What follows the request-target; 'x' stands for the minor version, 0 or 1.
+constexpr std::string_view kVersionAndEnd = "HTTP/1.x\r\n";
+constexpr std::size_t kMinorVersionIndex = 7;
+// Real methods are short; a long token is more likely binary that happens to be letters.
+constexpr std::size_t kMaxMethod = 32;
+
+// RFC 9110 §5.6.2 tchar.
+constexpr bool isTchar(std::uint8_t c) {
+  if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+    return true;
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return kSymbols.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// Visible ASCII or obs-text: what a request-target may hold on the wire. Controls and SP
+// end or break the line, so they cannot be part of it.
+constexpr bool isTargetByte(std::uint8_t c) { return (c >= 0x21 && c <= 0x7E) || c >= 0x80; }
+
+bool matchesPrefaceSoFar(std::span<const std::uint8_t> bytes) {
+  const std::size_t n = std::min(bytes.size(), kPreface.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (bytes[i] != static_cast<std::uint8_t>(kPreface[i]))
+      return false;
+  }
+  return true;
+}
+
+// request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3), judged byte by
+// byte: the first byte that cannot continue such a line decides notHttp.
+HttpDetection detectHttp1(std::span<const std::uint8_t> bytes) {
+  const std::size_t size = bytes.size();
+  std::size_t i = 0;
+  for (; i < size && bytes[i] != ' '; ++i) {
+    if (!isTchar(bytes[i]) || i == kMaxMethod)
+      return HttpDetection::notHttp;
+  }
+  if (i == size)
+    return HttpDetection::incomplete;
+  if (i == 0)
+    return HttpDetection::notHttp;
+
+  const std::size_t targetStart = ++i;
+  for (; i < size && bytes[i] != ' '; ++i) {
+    if (!isTargetByte(bytes[i]))
+      return HttpDetection::notHttp;
+  }
+  if (i == size)
+    return HttpDetection::incomplete;
+  if (i == targetStart)
+    return HttpDetection::notHttp;
+
+  ++i;
+  for (std::size_t k = 0; k < kVersionAndEnd.size(); ++k, ++i) {
+    if (i == size)
+      return HttpDetection::incomplete;
+    const std::uint8_t c = bytes[i];
+    const bool fits = k == kMinorVersionIndex
+                          ? (c == '0' || c == '1')
+                          : c == static_cast<std::uint8_t>(kVersionAndEnd[k]);
+    if (!fits)
+      return HttpDetection::notHttp;
+  }
+  return HttpDetection::http1;
+}
+
+}  // namespace
+
+HttpDetection detectHttp(std::span<const std::uint8_t> bytes) {
+  // The preface is itself a syntactically valid start of an HTTP/1 request line up to its
+  // version, so it is tried first; once the bytes leave it they are judged as HTTP/1 alone.
+  if (matchesPrefaceSoFar(bytes))
+    return bytes.size() >= kPreface.size() ? HttpDetection::http2 : HttpDetection::incomplete;
+  return detectHttp1(bytes);
+}
+
+}  // namespace wasmesh::proxy

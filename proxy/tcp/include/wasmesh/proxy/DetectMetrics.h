@@ -1,0 +1,54 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+#include "wasmesh/metrics/Registry.h"
+#include "wasmesh/proxy/Config.h"
+
+namespace wasmesh::proxy {
+
+// How detection ended for one connection.
+enum class DetectResult {
+  tls,          // a TLS ClientHello
+  http1,        // an HTTP/1 request line
+  http2,        // the HTTP/2 prior-knowledge preface
+  notHttp,      // other client bytes, or the client closed before a decision
+  serverFirst,  // the server's bytes (or FIN) came before a decision
+  readTimeout,  // nothing decisive within the detect timeout
+  error,        // the client's socket failed before a decision
+};
+
+inline constexpr std::size_t kDetectResultCount = 7;
+
+// Linkerd's <direction>_tcp_detect_http_results_total{result} (server-first counts as
+// not_http there, as it is to Linkerd's dashboards) and wasmesh's own time-to-decision
+// histogram, whose result label tells server-first apart.
+class DetectMetrics {
+ public:
+  DetectMetrics(metrics::Registry& registry, std::size_t shardCount);
+
+  void record(Direction direction, DetectResult result, std::chrono::steady_clock::duration took,
+              std::size_t shard);
+
+ private:
+  struct Series {
+    metrics::Counter result;
+    metrics::Histogram duration;
+  };
+  // Looked up on first use and kept per shard, so the accept path takes no family lock
+  // after warm-up and idle combinations never appear as empty series.
+  using ShardCache = std::array<Series, 2 * kDetectResultCount>;
+
+  metrics::CounterFamily& inboundResults_;
+  metrics::CounterFamily& outboundResults_;
+  metrics::HistogramFamily& durations_;
+  std::vector<ShardCache> cache_;
+};
+
+const char* linkerdResultName(DetectResult result);
+const char* detailedResultName(DetectResult result);
+
+}  // namespace wasmesh::proxy

@@ -1,0 +1,174 @@
+#include "wasmesh/proxy/DetectingConnector.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+
+#include "wasmesh/common/Error.h"
+
+namespace wasmesh::proxy {
+namespace {
+
+constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+using Clock = std::chrono::steady_clock;
+
+boost::system::error_code lastError() {
+  return {errno, boost::system::system_category()};
+}
+
+// Asio's own connect blocks until done and its async_connect cannot be raced against a
+// read without cancelling it; a non-blocking connect(2) whose completion is a writable
+// socket can be (the nghttpx pattern). Returns EINPROGRESS while the handshake runs.
+boost::system::error_code startConnect(boost::asio::ip::tcp::socket& socket,
+                                       const boost::asio::ip::tcp::endpoint& target) {
+  boost::system::error_code error;
+  socket.open(target.protocol(), error);
+  if (error)
+    return error;
+  socket.non_blocking(true, error);
+  if (error)
+    return error;
+  if (::connect(socket.native_handle(), target.data(), static_cast<socklen_t>(target.size())) != 0)
+    return lastError();
+  return {};
+}
+
+boost::system::error_code pendingConnectError(boost::asio::ip::tcp::socket& socket) {
+  int pending = 0;
+  socklen_t length = sizeof(pending);
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &pending, &length) != 0)
+    return lastError();
+  return {pending, boost::system::system_category()};
+}
+
+bool isInProgress(const boost::system::error_code& error) {
+  return error == boost::system::error_code(EINPROGRESS, boost::system::system_category());
+}
+
+DetectResult resultOf(DetectedProtocol protocol) {
+  switch (protocol) {
+    case DetectedProtocol::tls:
+      return DetectResult::tls;
+    case DetectedProtocol::http1:
+      return DetectResult::http1;
+    case DetectedProtocol::http2:
+      return DetectResult::http2;
+    case DetectedProtocol::undecided:
+    case DetectedProtocol::opaque:
+      break;
+  }
+  return DetectResult::notHttp;
+}
+
+}  // namespace
+
+DetectingConnector::DetectingConnector(boost::asio::ip::tcp::socket& client,
+                                       boost::asio::ip::tcp::socket& server, const Limits& limits)
+    : client_(client), server_(server), limits_(limits) {}
+
+boost::asio::awaitable<DetectingConnector::Wake> DetectingConnector::waitForAny(
+    bool connecting, Clock::time_point deadline) {
+  using boost::asio::experimental::awaitable_operators::operator||;
+  boost::asio::steady_timer timer(client_.get_executor(), deadline);
+  // A connecting socket turns writable when the handshake ends; a connected one readable
+  // when the server speaks (or closes).
+  const auto serverEvent =
+      connecting ? boost::asio::socket_base::wait_write : boost::asio::socket_base::wait_read;
+  auto woken = co_await (client_.async_wait(boost::asio::socket_base::wait_read, kNoThrow) ||
+                         server_.async_wait(serverEvent, kNoThrow) || timer.async_wait(kNoThrow));
+  co_return static_cast<Wake>(woken.index());
+}
+
+boost::asio::awaitable<boost::system::error_code> DetectingConnector::finishConnect(
+    Clock::time_point deadline) {
+  using boost::asio::experimental::awaitable_operators::operator||;
+  boost::asio::steady_timer timer(server_.get_executor(), deadline);
+  auto woken = co_await (server_.async_wait(boost::asio::socket_base::wait_write, kNoThrow) ||
+                         timer.async_wait(kNoThrow));
+  if (woken.index() == 1)
+    co_return make_error_code(errc::connect_timeout);
+  co_return pendingConnectError(server_);
+}
+
+std::optional<DetectResult> DetectingConnector::readClient(DetectOutcome& outcome) {
+  if (!buffer_)
+    buffer_ = std::make_unique<std::uint8_t[]>(limits_.maxDetectBytes);
+  boost::system::error_code error;
+  const auto count = client_.read_some(
+      boost::asio::buffer(buffer_.get() + buffered_, limits_.maxDetectBytes - buffered_), error);
+  if (error == boost::asio::error::would_block || error == boost::asio::error::try_again)
+    return std::nullopt;  // woken without data: wait again
+  if (error == boost::asio::error::eof) {
+    // A client that half-closes first still deserves the server's answer: forward as is.
+    outcome.detection.reason = "client closed before a decision";
+    return DetectResult::notHttp;
+  }
+  if (error) {
+    outcome.clientError = error;
+    return DetectResult::error;
+  }
+  buffered_ += count;
+  outcome.detection = detectProtocol({buffer_.get(), buffered_}, limits_.maxDetectBytes);
+  if (outcome.detection.protocol == DetectedProtocol::undecided)
+    return std::nullopt;
+  return resultOf(outcome.detection.protocol);
+}
+
+boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
+    const boost::asio::ip::tcp::endpoint& target, bool detect) {
+  const auto start = Clock::now();
+  const auto connectDeadline = start + limits_.connectTimeout;
+  const auto detectDeadline = start + limits_.detectTimeout;
+  DetectOutcome outcome;
+
+  auto connectError = startConnect(server_, target);
+  bool connecting = isInProgress(connectError);
+  if (connectError && !connecting) {
+    outcome.connectError = connectError;
+    co_return outcome;
+  }
+  boost::system::error_code ignored;
+  client_.non_blocking(true, ignored);
+
+  while (detect && !outcome.result) {
+    const auto deadline = connecting ? std::min(connectDeadline, detectDeadline) : detectDeadline;
+    switch (co_await waitForAny(connecting, deadline)) {
+      case Wake::client:
+        outcome.result = readClient(outcome);
+        break;
+      case Wake::server:
+        if (connecting) {
+          connecting = false;
+          outcome.connectError = pendingConnectError(server_);
+          if (outcome.connectError)
+            co_return outcome;
+        } else {
+          outcome.result = DetectResult::serverFirst;
+        }
+        break;
+      case Wake::timer:
+        if (connecting && Clock::now() >= connectDeadline) {
+          outcome.connectError = make_error_code(errc::connect_timeout);
+          co_return outcome;
+        }
+        if (Clock::now() >= detectDeadline)
+          outcome.result = DetectResult::readTimeout;
+        break;
+    }
+  }
+  outcome.took = Clock::now() - start;
+  if (outcome.result && outcome.detection.protocol == DetectedProtocol::undecided)
+    outcome.detection.protocol = DetectedProtocol::opaque;
+  if (outcome.result == DetectResult::error)
+    co_return outcome;  // the caller closes both: no point finishing the handshake
+  if (connecting)
+    outcome.connectError = co_await finishConnect(connectDeadline);
+  co_return outcome;
+}
+
+}  // namespace wasmesh::proxy
