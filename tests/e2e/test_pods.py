@@ -9,11 +9,8 @@ are redirected to B's inbound proxy, which forwards them to the app on loopback.
 Needs root; otherwise the module prints "skipped: needs root" and skips.
 """
 
-import os
-import time
 import unittest
 
-import harness
 import pods
 
 FAMILIES = (4, 6)
@@ -24,30 +21,17 @@ SKIPPED_PORT = 9090   # echo app in B, skipped by A's outbound and B's inbound r
 PAYLOAD = 200_000     # several reads of the proxy's 64KiB buffer
 
 NET = None
-IPV6_SKIPPED = ""
 APPS = {}
 FD_BASELINE = {}
 
 
 def setUpModule():
-    global NET, IPV6_SKIPPED
-    if os.geteuid() != 0:
-        print("skipped: needs root")
-        raise unittest.SkipTest("skipped: needs root")
-    if not harness.BINARY:
-        raise RuntimeError("TEST_WASMESH_BINARY is not set")
-    reason = pods.netns_available()
-    if reason:
-        print(f"skipped: {reason}")
-        raise unittest.SkipTest(f"skipped: {reason}")
+    global NET
+    pods.require_pods()
     NET = pods.PodNetwork(a_init=["--skip-outbound-ports", str(SKIPPED_PORT)],
                           b_init=["--skip-inbound-ports", str(SKIPPED_PORT)])
+    PodsTest.net = NET
     try:
-        # A kernel without IPv6 NAT makes init keep IPv4 only (docs/init.md); IPv6 cases
-        # then skip with init's own words instead of failing on a missing redirect.
-        for output in NET.init_output.values():
-            if "IPv6 rules skipped" in output:
-                IPV6_SKIPPED = output.strip()
         APPS[ECHO_PORT] = NET.b.start_app(ECHO_PORT, "echo")
         APPS[SKIPPED_PORT] = NET.b.start_app(SKIPPED_PORT, "echo")
         APPS[RESET_PORT] = NET.b.start_app(RESET_PORT, "reset")
@@ -63,56 +47,7 @@ def tearDownModule():
         NET.close()
 
 
-def target_addr(host, port):
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def loopback(family):
-    return "127.0.0.1" if family == 4 else "::1"
-
-
-class PodsTest(unittest.TestCase):
-    maxDiff = None
-
-    def family(self, family):
-        if family == 6 and IPV6_SKIPPED:
-            self.skipTest(f"no IPv6 NAT here: {IPV6_SKIPPED}")
-
-    def counters(self, pod, names, **labels):
-        text = pod.metrics_text()
-        return {name: harness.sum_metric(text, name, **labels) for name in names}
-
-    def wait_counters(self, pod, before, expected_delta, timeout=10, **labels):
-        """Polls pod's metrics until each counter grew from `before` by exactly its
-        expected delta (or by at least it, when the value is a ('>=', n) pair)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            now = self.counters(pod, expected_delta.keys(), **labels)
-            delta = {name: now[name] - before.get(name, 0.0) for name in expected_delta}
-            ok = all((delta[n] >= want[1]) if isinstance(want, tuple) else (delta[n] == want)
-                     for n, want in expected_delta.items())
-            if ok:
-                return delta
-            if time.monotonic() > deadline:
-                self.fail(f"pod {pod.name} {labels}: counters grew by {delta}, expected "
-                          f"{expected_delta}\n{pod.metrics_text()}\nproxy log:\n"
-                          f"{pod.proxy.log_text()}")
-            time.sleep(0.05)
-
-    def expect(self, condition, result, what):
-        if not condition:
-            self.fail(f"expected {what}\n{self.explain(result)}")
-
-    def explain(self, result):
-        """A client's result with both proxies' connection errors, for failure messages:
-        a connection the proxy could not route shows up there, not in the tcp_* series."""
-        lines = [f"client: {result}"]
-        for pod in (NET.a, NET.b):
-            for name, labels, value in pod.series():
-                if name.endswith("_tcp_errors_total"):
-                    lines.append(f"pod {pod.name}: {name}{labels} {value:g}")
-        return "\n".join(lines)
-
+class PodsTest(pods.PodTestCase):
     def accepted_peer(self, app, start):
         """The peer address of the app's next accepted connection."""
         line = app.wait_line(lambda line: line.startswith("accepted "), timeout=5, start=start)
@@ -126,8 +61,8 @@ class PodsTest(unittest.TestCase):
             with self.subTest(ip=family):
                 self.family(family)
                 host = NET.b.address(family)
-                target = target_addr(host, ECHO_PORT)
-                app_target = target_addr(loopback(family), ECHO_PORT)
+                target = pods.target_addr(host, ECHO_PORT)
+                app_target = pods.target_addr(pods.loopback(family), ECHO_PORT)
                 sides = {
                     # side: (pod, labels of that socket's series)
                     "A outbound src": (NET.a, dict(direction="outbound", peer="src",
@@ -156,7 +91,7 @@ class PodsTest(unittest.TestCase):
                 self.expect(result["received"] == PAYLOAD, result, "the whole payload back")
                 self.expect(result["intact"], result, "the reply equals the payload")
                 # B's app was reached over loopback, i.e. through B's inbound proxy.
-                self.assertEqual(self.accepted_peer(app, start), loopback(family))
+                self.assertEqual(self.accepted_peer(app, start), pods.loopback(family))
                 for side, (pod, labels) in sides.items():
                     with self.subTest(side=side):
                         self.wait_counters(pod, before[side],
@@ -223,7 +158,7 @@ class PodsTest(unittest.TestCase):
                 start = len(app.lines)
                 result = NET.a.client(NET.b.address(family), RESET_PORT, PAYLOAD)
                 # The app was reached (through B's inbound proxy) before it reset.
-                self.assertEqual(self.accepted_peer(app, start), loopback(family))
+                self.assertEqual(self.accepted_peer(app, start), pods.loopback(family))
                 self.expect_closed_without_answer(result)
                 self.wait_counters(NET.b, before, {"tcp_close_total": (">=", 1)}, **reset)
 
@@ -237,7 +172,7 @@ class PodsTest(unittest.TestCase):
                     # admin.listen is one address, and a pod's is 0.0.0.0:4191 (DESIGN.md).
                     self.skipTest("the pod admin listens on 0.0.0.0:4191 only (admin.listen "
                                   "takes one address)")
-                base = f"http://{target_addr(NET.b.address(family), pods.ADMIN_PORT)}"
+                base = f"http://{pods.target_addr(NET.b.address(family), pods.ADMIN_PORT)}"
                 answer = NET.a.http("POST", base + "/shutdown")
                 self.assertEqual(answer["status"], 403, answer)
                 self.assertEqual(NET.a.http("GET", base + "/ready"),
@@ -251,18 +186,7 @@ class PodsTest(unittest.TestCase):
     def test_zz_fds_return_to_baseline(self):
         """Runs last (unittest sorts test names): after every scenario, each proxy holds
         the file descriptors it held before them, and no connection is left open."""
-        for pod in (NET.a, NET.b):
-            with self.subTest(pod=pod.name):
-                self.assertTrue(pod.proxy.running(), pod.proxy.log_text())
-                deadline = time.monotonic() + 10
-                while True:
-                    fds = pod.proxy.open_fds()
-                    if fds == FD_BASELINE[pod.name] or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.05)
-                self.assertEqual(fds, FD_BASELINE[pod.name],
-                                 os.listdir(f"/proc/{pod.proxy.pid}/fd"))
-                self.assertEqual(pod.metric("tcp_open_connections"), 0)
+        self.assert_fds_at_baseline(FD_BASELINE)
 
 
 if __name__ == "__main__":
