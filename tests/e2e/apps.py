@@ -9,17 +9,27 @@
                                 back and close. The reply is only sent after the FIN
                                 arrived, so a reply proves that the half-close passed.
                     MODE reset: read once, then close with SO_LINGER 0 (a TCP reset).
+                    MODE smtp:  server speaks first, SMTP style: "220 wasmesh-e2e ESMTP"
+                                on accept, "250 ..." to EHLO/HELO, "221 bye" to QUIT
+                                (then close), "500 ..." to anything else.
+                    MODE http:  an HTTP/1 server (http.server): GET answers 200 with
+                                "hello from <path>\n".
   client HOST PORT SIZE
                     connect, send SIZE deterministic bytes, shut down writing, read until
                     EOF or an error; print one JSON object: connected, sent, received,
                     intact (reply equals what was sent), eof, error (errno name or
                     "timeout"), elapsed.
+  smtp HOST PORT    an SMTP-style client that never speaks first: read the greeting
+                    (SMTP_TIMEOUT, 2 s, per read), send EHLO, read 250, send QUIT, read
+                    221; print JSON: connected, greeting, ehlo, quit (the reply lines),
+                    error (null, errno name, "timeout" or what was wrong), elapsed.
   http METHOD URL   one HTTP request without any proxy from the environment; print JSON
                     {"status": ..., "body": ...} (status 0 and "error" when it failed).
 """
 
 import errno
 import hashlib
+import http.server
 import json
 import socket
 import struct
@@ -30,6 +40,9 @@ import urllib.error
 import urllib.request
 
 CLIENT_TIMEOUT = 5.0
+# The SMTP-style client's own timeout per read: well under the proxy's 10 s protocol
+# detection timeout, so a greeting held back until detection gives up fails the client.
+SMTP_TIMEOUT = 2.0
 
 
 def payload(size):
@@ -43,6 +56,35 @@ def payload(size):
 
 def plain_ip(address):
     return address[7:] if address.startswith("::ffff:") else address
+
+
+def smtp_session(conn):
+    """The server side of an SMTP-style exchange: the greeting goes out before the client
+    has said anything."""
+    conn.sendall(b"220 wasmesh-e2e ESMTP\r\n")
+    reader = conn.makefile("rb")
+    for line in reader:
+        verb = line.strip().split(b" ")[0].upper()
+        if verb in (b"EHLO", b"HELO"):
+            conn.sendall(b"250 wasmesh-e2e greets you\r\n")
+        elif verb == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            return
+        else:
+            conn.sendall(b"500 unrecognized command\r\n")
+
+
+class HelloHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"hello from {self.path}\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass  # stdout carries only the serve() event lines
 
 
 def serve(port, mode):
@@ -60,6 +102,12 @@ def serve(port, mode):
 
     def handle(conn):
         try:
+            if mode == "smtp":
+                smtp_session(conn)
+                return
+            if mode == "http":
+                HelloHandler(conn, conn.getpeername(), None)
+                return
             if mode == "reset":
                 conn.recv(65536)
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -120,6 +168,38 @@ def client(host, port, size):
     print(json.dumps(result))
 
 
+def smtp(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    result = {"connected": False, "greeting": None, "ehlo": None, "quit": None, "error": None}
+    started = time.monotonic()
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(SMTP_TIMEOUT)
+        try:
+            s.connect((host, port))
+            result["connected"] = True
+            reader = s.makefile("rb")
+
+            def reply(key, code):
+                line = reader.readline().decode("utf-8", "replace").rstrip("\r\n")
+                result[key] = line
+                if not line.startswith(code + " "):
+                    raise ValueError(f"{key}: expected {code}, got {line!r}")
+
+            reply("greeting", "220")
+            s.sendall(b"EHLO pod-a\r\n")
+            reply("ehlo", "250")
+            s.sendall(b"QUIT\r\n")
+            reply("quit", "221")
+        except socket.timeout:
+            result["error"] = "timeout"
+        except OSError as error:
+            result["error"] = errno.errorcode.get(error.errno, str(error))
+        except ValueError as error:
+            result["error"] = str(error)
+    result["elapsed"] = round(time.monotonic() - started, 3)
+    print(json.dumps(result))
+
+
 def http(method, url):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
@@ -140,6 +220,8 @@ def main(argv):
         serve(int(argv[2]), argv[3])
     elif command == "client":
         client(argv[2], int(argv[3]), int(argv[4]))
+    elif command == "smtp":
+        smtp(argv[2], int(argv[3]))
     elif command == "http":
         http(argv[2], argv[3])
     else:
