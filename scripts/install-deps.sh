@@ -14,6 +14,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev googletest
   iproute2 iptables procps curl python3 prometheus   # prometheus ships promtool
+  nats-server libnats-dev nghttp2-server nghttp2-client   # e2e protocol detection peers
   clang-format clang-tidy
 )
 bench_packages=(haproxy iperf3 wrk)
