@@ -291,6 +291,7 @@ class DetectionTest(unittest.TestCase):
         stalled = [connect(self.route("echo")) for _ in range(200)]
         for sock in stalled:
             sock.sendall(b"G")
+        self.proxy.wait_metric("wasmesh_tcp_detecting_connections", 200, direction="outbound")
         # While 200 connections wait in detection, others are served at once.
         with connect(self.route("greeting"), timeout=CLIENT_TIMEOUT_S) as sock:
             self.assertEqual(sock.recv(100), GreetingServer.BANNER)
@@ -300,6 +301,7 @@ class DetectionTest(unittest.TestCase):
         expected = self.outbound("read_timeout", n=200)
         expected.update(self.inbound("not_http", "server_first"))
         self.expect_counted(before, expected)
+        self.proxy.wait_metric("wasmesh_tcp_detecting_connections", 0, direction="outbound")
         deadline = time.time() + 5
         while self.proxy.open_fds() > baseline and time.time() < deadline:
             time.sleep(0.05)

@@ -41,7 +41,12 @@ DetectMetrics::DetectMetrics(metrics::Registry& registry, std::size_t shardCount
       durations_(registry.histogram("wasmesh_tcp_detect_duration_seconds",
                                     "Time from accept to the protocol detection decision",
                                     durationBounds())),
-      cache_(shardCount) {}
+      cache_(shardCount) {
+  auto& detecting = registry.gauge("wasmesh_tcp_detecting_connections",
+                                   "Accepted connections waiting for a protocol decision");
+  detecting_[0] = detecting.withLabels({{"direction", "inbound"}});
+  detecting_[1] = detecting.withLabels({{"direction", "outbound"}});
+}
 
 void DetectMetrics::record(Direction direction, DetectResult result,
                            std::chrono::steady_clock::duration took, std::size_t shard) {

@@ -125,7 +125,12 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   const auto portClass = portClassOf(traffic, routed->labelTarget.port());
   DetectingConnector connector(client_, server_,
                                {traffic.connectTimeout, traffic.detectTimeout, kMaxDetectBytes});
-  const auto outcome = co_await connector.run(routed->connectTo, portClass == PortClass::detect);
+  const bool detect = portClass == PortClass::detect;
+  if (detect)
+    services_.detectMetrics.beginDetecting(role_.direction, shard);
+  const auto outcome = co_await connector.run(routed->connectTo, detect);
+  if (detect)
+    services_.detectMetrics.endDetecting(role_.direction, shard);
   if (outcome.result)
     services_.detectMetrics.record(role_.direction, *outcome.result, outcome.took, shard);
 

@@ -32,6 +32,15 @@ class DetectMetrics {
 
   void record(Direction direction, DetectResult result, std::chrono::steady_clock::duration took,
               std::size_t shard);
+  // Connections waiting for a decision: the accepted side joins tcp_open_connections only
+  // once decided (its tls label depends on it), so this is where a pile of silent clients
+  // shows.
+  void beginDetecting(Direction direction, std::size_t shard) {
+    detecting_[direction == Direction::inbound ? 0 : 1].add(shard, 1);
+  }
+  void endDetecting(Direction direction, std::size_t shard) {
+    detecting_[direction == Direction::inbound ? 0 : 1].sub(shard, 1);
+  }
 
  private:
   struct Series {
@@ -45,6 +54,7 @@ class DetectMetrics {
   metrics::CounterFamily& inboundResults_;
   metrics::CounterFamily& outboundResults_;
   metrics::HistogramFamily& durations_;
+  std::array<metrics::Gauge, 2> detecting_;
   std::vector<ShardCache> cache_;
 };
 
