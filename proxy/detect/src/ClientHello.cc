@@ -27,9 +27,13 @@ struct Outcome {
   std::string_view problem;
 };
 
-Outcome malformed(std::string_view problem) { return {ClientHelloStatus::malformed, problem}; }
+Outcome malformed(std::string_view problem) {
+  return {ClientHelloStatus::malformed, problem};
+}
 
-Outcome incomplete() { return {ClientHelloStatus::incomplete, {}}; }
+Outcome incomplete() {
+  return {ClientHelloStatus::incomplete, {}};
+}
 
 // A cursor over one contiguous, already bounded piece of the handshake message. Reads fail
 // instead of running past the end, and every length-prefixed vector becomes its own Reader,

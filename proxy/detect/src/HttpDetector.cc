@@ -25,7 +25,9 @@ constexpr bool isTchar(std::uint8_t c) {
 
 // Visible ASCII or obs-text: what a request-target may hold on the wire. Controls and SP
 // end or break the line, so they cannot be part of it.
-constexpr bool isTargetByte(std::uint8_t c) { return (c >= 0x21 && c <= 0x7E) || c >= 0x80; }
+constexpr bool isTargetByte(std::uint8_t c) {
+  return (c >= 0x21 && c <= 0x7E) || c >= 0x80;
+}
 
 bool matchesPrefaceSoFar(std::span<const std::uint8_t> bytes) {
   const std::size_t n = std::min(bytes.size(), kPreface.size());
@@ -65,9 +67,8 @@ HttpDetection detectHttp1(std::span<const std::uint8_t> bytes) {
     if (i == size)
       return HttpDetection::incomplete;
     const std::uint8_t c = bytes[i];
-    const bool fits = k == kMinorVersionIndex
-                          ? (c == '0' || c == '1')
-                          : c == static_cast<std::uint8_t>(kVersionAndEnd[k]);
+    const bool fits = k == kMinorVersionIndex ? (c == '0' || c == '1')
+                                              : c == static_cast<std::uint8_t>(kVersionAndEnd[k]);
     if (!fits)
       return HttpDetection::notHttp;
   }
