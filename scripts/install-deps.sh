@@ -17,7 +17,7 @@ test_packages=(
   nats-server libnats-dev nghttp2-server nghttp2-client   # e2e protocol detection peers
   clang-format clang-tidy
 )
-bench_packages=(haproxy iperf3 wrk)
+bench_packages=(haproxy iperf3 wrk nginx libnginx-mod-stream)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
