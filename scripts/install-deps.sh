@@ -15,7 +15,7 @@ test_packages=(
   libgtest-dev libgmock-dev googletest
   iproute2 iptables procps curl python3 prometheus   # prometheus ships promtool
   nats-server libnats-dev nghttp2-server nghttp2-client   # e2e protocol detection peers
-  clang-format clang-tidy
+  clang-format clang-tidy clang libclang-rt-14-dev   # the last two: scripts/fuzz.sh (libFuzzer)
 )
 bench_packages=(haproxy iperf3 wrk nginx libnginx-mod-stream)
 

@@ -9,3 +9,4 @@ cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DWASMESH_WERROR=ON >/dev/nu
 cmake --build build-test -j"$(nproc)"
 cd build-test
 ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} ../scripts/fuzz.sh
