@@ -14,6 +14,10 @@
                                 (then close), "500 ..." to anything else.
                     MODE http:  an HTTP/1 server (http.server): GET answers 200 with
                                 "hello from <path>\n".
+                    MODE h2:    HTTP/2 with prior knowledge, the least nghttp accepts,
+                                and strictly client-first: nothing is sent before the
+                                client's connection preface (nghttpd sends its SETTINGS
+                                at accept). Each request is answered 200 with H2_BODY.
   client HOST PORT SIZE
                     connect, send SIZE deterministic bytes, shut down writing, read until
                     EOF or an error; print one JSON object: connected, sent, received,
@@ -74,6 +78,38 @@ def smtp_session(conn):
             conn.sendall(b"500 unrecognized command\r\n")
 
 
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_BODY = b"hello over h2 from pod b\n"
+
+
+def h2_frame(kind, flags, stream, payload=b""):
+    return (len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big")
+            + payload)
+
+
+def h2_session(conn):
+    """Reads the client's preface, then answers: an empty SETTINGS, an ACK of the client's,
+    and for each request (a HEADERS frame with END_HEADERS) HEADERS ":status: 200" (HPACK
+    static index 8) and one DATA frame with END_STREAM. Ends at the client's GOAWAY."""
+    reader = conn.makefile("rb")
+    if reader.read(len(H2_PREFACE)) != H2_PREFACE:
+        return
+    conn.sendall(h2_frame(0x4, 0, 0))
+    while True:
+        header = reader.read(9)
+        if len(header) < 9:
+            return
+        length, kind, flags = int.from_bytes(header[:3], "big"), header[3], header[4]
+        stream = int.from_bytes(header[5:9], "big") & 0x7FFFFFFF
+        reader.read(length)
+        if kind == 0x4 and not flags & 0x1:  # SETTINGS, not an ACK
+            conn.sendall(h2_frame(0x4, 0x1, 0))
+        elif kind == 0x1 and flags & 0x4 and stream:  # HEADERS, END_HEADERS
+            conn.sendall(h2_frame(0x1, 0x4, stream, b"\x88") + h2_frame(0x0, 0x1, stream, H2_BODY))
+        elif kind == 0x7:  # GOAWAY
+            return
+
+
 class HelloHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         body = f"hello from {self.path}\n".encode()
@@ -104,6 +140,9 @@ def serve(port, mode):
         try:
             if mode == "smtp":
                 smtp_session(conn)
+                return
+            if mode == "h2":
+                h2_session(conn)
                 return
             if mode == "http":
                 HelloHandler(conn, conn.getpeername(), None)
