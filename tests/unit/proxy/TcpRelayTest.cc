@@ -59,13 +59,17 @@ class TcpRelayTest : public ::testing::Test {
   tcp::socket proxyServer_{relayContext_};
   metrics::Registry registry_{1};
   TcpMetrics tcpMetrics_{registry_};
-  TcpSideMetrics clientMetrics_ = tcpMetrics_.side(
-      {Direction::outbound, Peer::src, {boost::asio::ip::make_address("10.0.0.1"), 80}, "loopback"},
-      0);
+  TcpSideMetrics clientMetrics_ = tcpMetrics_.side({Direction::outbound,
+                                                    Peer::src,
+                                                    {boost::asio::ip::make_address("10.0.0.1"), 80},
+                                                    "loopback",
+                                                    std::nullopt},
+                                                   0);
   TcpSideMetrics serverMetrics_ = tcpMetrics_.side({Direction::outbound,
                                                     Peer::dst,
                                                     {boost::asio::ip::make_address("10.0.0.1"), 80},
-                                                    "not_provided_by_service_discovery"},
+                                                    "not_provided_by_service_discovery",
+                                                    std::nullopt},
                                                    0);
   BufferPool buffers_{4096, 4};
   std::future<RelayOutcome> outcome_;
