@@ -85,4 +85,17 @@ HttpDetection detectHttp(std::span<const std::uint8_t> bytes) {
   return detectHttp1(bytes);
 }
 
+bool isHttp2ServerPreface(std::span<const std::uint8_t, kHttp2FrameHeaderSize> header) {
+  constexpr std::uint8_t kSettingsType = 0x4;
+  constexpr std::uint32_t kDefaultMaxFrameSize = 16384;
+  constexpr std::uint32_t kSettingSize = 6;
+  const std::uint32_t length = (std::uint32_t{header[0]} << 16U) |
+                               (std::uint32_t{header[1]} << 8U) | std::uint32_t{header[2]};
+  // The stream identifier's top bit is reserved and ignored on receipt.
+  const bool streamZero =
+      (header[5] & 0x7FU) == 0 && header[6] == 0 && header[7] == 0 && header[8] == 0;
+  return header[3] == kSettingsType && header[4] == 0 && streamZero && length % kSettingSize == 0 &&
+         length <= kDefaultMaxFrameSize;
+}
+
 }  // namespace wasmesh::proxy

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,6 +11,7 @@
 #include <cerrno>
 
 #include "wasmesh/common/Error.h"
+#include "wasmesh/proxy/HttpDetector.h"
 
 namespace wasmesh::proxy {
 namespace {
@@ -84,6 +86,23 @@ boost::asio::awaitable<DetectingConnector::Wake> DetectingConnector::waitForAny(
   co_return static_cast<Wake>(woken.index());
 }
 
+boost::asio::awaitable<DetectingConnector::Wake> DetectingConnector::waitForClient(
+    Clock::time_point deadline) {
+  using boost::asio::experimental::awaitable_operators::operator||;
+  boost::asio::steady_timer timer(client_.get_executor(), deadline);
+  auto woken = co_await (client_.async_wait(boost::asio::socket_base::wait_read, kNoThrow) ||
+                         timer.async_wait(kNoThrow));
+  co_return woken.index() == 0 ? Wake::client : Wake::timer;
+}
+
+bool DetectingConnector::serverSentHttp2Preface() const {
+  // Peek, so that the frame is still there for the relay to pass on.
+  std::array<std::uint8_t, kHttp2FrameHeaderSize> header{};
+  const auto peeked =
+      ::recv(server_.native_handle(), header.data(), header.size(), MSG_PEEK | MSG_DONTWAIT);
+  return peeked == static_cast<ssize_t>(header.size()) && isHttp2ServerPreface(header);
+}
+
 boost::asio::awaitable<boost::system::error_code> DetectingConnector::finishConnect(
     Clock::time_point deadline) {
   using boost::asio::experimental::awaitable_operators::operator||;
@@ -135,9 +154,17 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
   boost::system::error_code ignored;
   client_.non_blocking(true, ignored);
 
+  // Set once an HTTP/2 server has sent its SETTINGS: from then on only the client decides.
+  bool serverAwaitsClient = false;
   while (detect && !outcome.result) {
     const auto deadline = connecting ? std::min(connectDeadline, detectDeadline) : detectDeadline;
-    switch (co_await waitForAny(connecting, deadline)) {
+    Wake wake = Wake::timer;
+    if (serverAwaitsClient) {
+      wake = co_await waitForClient(deadline);
+    } else {
+      wake = co_await waitForAny(connecting, deadline);
+    }
+    switch (wake) {
       case Wake::client:
         outcome.result = readClient(outcome);
         break;
@@ -147,6 +174,8 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
           outcome.connectError = pendingConnectError(server_);
           if (outcome.connectError)
             co_return outcome;
+        } else if (serverSentHttp2Preface()) {
+          serverAwaitsClient = true;
         } else {
           outcome.result = DetectResult::serverFirst;
         }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,6 +131,23 @@ TEST(HttpDetectorTest, LongTargetsAreFine) {
   const std::string line = "GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n";
   EXPECT_EQ(detect(line), HttpDetection::http1);
   EXPECT_EQ(detect(line.substr(0, 50000)), HttpDetection::incomplete);
+}
+
+TEST(HttpDetectorTest, Http2ServerPrefaceIsASettingsFrameOnStreamZero) {
+  using Header = std::array<std::uint8_t, kHttp2FrameHeaderSize>;
+  const auto check = [](const Header& header) { return isHttp2ServerPreface(header); };
+  EXPECT_TRUE(check({0, 0, 0, 4, 0, 0, 0, 0, 0}));      // empty SETTINGS
+  EXPECT_TRUE(check({0, 0, 18, 4, 0, 0, 0, 0, 0}));     // three settings (nghttpd)
+  EXPECT_TRUE(check({0, 0, 6, 4, 0, 0x80, 0, 0, 0}));   // reserved bit set
+  EXPECT_FALSE(check({0, 0, 0, 4, 1, 0, 0, 0, 0}));     // a SETTINGS ACK is not a preface
+  EXPECT_FALSE(check({0, 0, 7, 4, 0, 0, 0, 0, 0}));     // length not a multiple of 6
+  EXPECT_FALSE(check({0, 0x40, 2, 4, 0, 0, 0, 0, 0}));  // beyond 16384
+  EXPECT_FALSE(check({0, 0, 6, 4, 0, 0, 0, 0, 1}));     // stream 1
+  EXPECT_FALSE(check({0, 0, 8, 6, 0, 0, 0, 0, 0}));     // PING
+  // Greetings of server-first protocols are not mistaken for it.
+  EXPECT_FALSE(check({'I', 'N', 'F', 'O', ' ', '{', '"', 's', 'e'}));  // NATS
+  EXPECT_FALSE(check({'2', '2', '0', ' ', 'm', 'x', '.', 'e', 'x'}));  // SMTP
+  EXPECT_FALSE(check({0x4a, 0, 0, 0, 0x0a, '8', '.', '0', '.'}));      // MySQL handshake
 }
 
 }  // namespace

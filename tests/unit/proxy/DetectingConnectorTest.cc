@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
@@ -91,6 +92,23 @@ TEST_F(DetectingConnectorTest, ServerClosingFirstAlsoDecides) {
   auto future = start(server.local_endpoint(), true, kLimits);
   server.accept().close();
   EXPECT_EQ(wait(future).outcome.result, DetectResult::serverFirst);
+}
+
+TEST_F(DetectingConnectorTest, Http2ServerSettingsFirstWaitsForTheClientPreface) {
+  tcp::acceptor server(blockingContext_, loopback_);
+  auto future = start(server.local_endpoint(), true, kLimits);
+  auto serverSide = server.accept();
+  const std::string settings("\0\0\6\4\0\0\0\0\0\0\3\0\0\0\x64", 15);
+  boost::asio::write(serverSide, boost::asio::buffer(settings));
+  std::this_thread::sleep_for(milliseconds{50});  // the connector sees the frame first
+  const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  boost::asio::write(client_, boost::asio::buffer(preface));
+  const auto run = wait(future);
+  EXPECT_EQ(run.outcome.result, DetectResult::http2);
+  EXPECT_EQ(run.buffered, preface);
+  // The frame was only peeked at: it is still there for the relay.
+  std::array<char, 15> pending{};
+  EXPECT_EQ(upstream_.read_some(boost::asio::buffer(pending)), settings.size());
 }
 
 TEST_F(DetectingConnectorTest, ClientRequestLineIsDetectedAndKeptForReplay) {

@@ -30,7 +30,8 @@ struct DetectOutcome {
 // Connects upstream and, at the same time, reads the client's first bytes to find its
 // protocol. Connecting eagerly is what lets server-speaks-first protocols work without
 // configuration: if the server's bytes arrive before a decision, the answer is
-// serverFirst at once instead of a detect timeout. Returns when it has both a decision and
+// serverFirst at once instead of a detect timeout (unless they are an HTTP/2 server's
+// SETTINGS preface, whose client speaks without waiting for it). Returns when it has both a decision and
 // a connected upstream (or a reason why not). The client bytes it read are kept for the
 // caller to replay upstream before relaying: nothing is altered or lost.
 class DetectingConnector {
@@ -57,6 +58,8 @@ class DetectingConnector {
 
   boost::asio::awaitable<Wake> waitForAny(bool connecting,
                                           std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<Wake> waitForClient(std::chrono::steady_clock::time_point deadline);
+  bool serverSentHttp2Preface() const;
   boost::asio::awaitable<boost::system::error_code> finishConnect(
       std::chrono::steady_clock::time_point deadline);
   // Reads what the client sent; returns the result once it decides.
