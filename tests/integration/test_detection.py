@@ -226,12 +226,23 @@ class DetectionTest(unittest.TestCase):
         request = b"GET / HTTP/1.1\r\nHost: slow\r\n\r\n"
         before = self.counts()
         with connect(self.route("echo")) as sock:
-            for byte in request:
+            sock.sendall(request[:5])  # "GET /": a request line worth waiting for
+            time.sleep(0.1)
+            for byte in request[5:]:
                 sock.sendall(bytes([byte]))
                 time.sleep(0.1)
             sock.shutdown(socket.SHUT_WR)
             self.assertEqual(read_all(sock), request)
         self.expect_counted(before, self.outbound("read_timeout"))
+
+    def test_a_bare_word_is_forwarded_at_once(self):
+        # A line protocol's "hello" awaiting its answer: the inbound route's 10 s detect
+        # timeout is far beyond the client's own, so only an immediate decision passes.
+        before = self.counts()
+        with connect(self.route("inbound"), timeout=CLIENT_TIMEOUT_S) as sock:
+            sock.sendall(b"hello")
+            self.assertEqual(sock.recv(100), b"hello")
+        self.expect_counted(before, self.inbound("not_http"))
 
     def test_garbage_is_not_http_and_forwarded(self):
         garbage = bytes([0, 255, 1, 254]) + os.urandom(5000)
@@ -260,7 +271,7 @@ class DetectionTest(unittest.TestCase):
     def test_reset_during_detection_is_an_error(self):
         before = self.counts()
         sock = connect(self.route("echo"))
-        sock.sendall(b"GE")
+        sock.sendall(b"GET /ind")
         time.sleep(0.1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         sock.close()
@@ -290,13 +301,13 @@ class DetectionTest(unittest.TestCase):
         before = self.counts()
         stalled = [connect(self.route("echo")) for _ in range(200)]
         for sock in stalled:
-            sock.sendall(b"G")
+            sock.sendall(b"GET /")
         self.proxy.wait_metric("wasmesh_tcp_detecting_connections", 200, direction="outbound")
         # While 200 connections wait in detection, others are served at once.
         with connect(self.route("greeting"), timeout=CLIENT_TIMEOUT_S) as sock:
             self.assertEqual(sock.recv(100), GreetingServer.BANNER)
         for sock in stalled:
-            self.assertEqual(sock.recv(10), b"G")  # after the detect timeout, forwarded
+            self.assertEqual(sock.recv(10), b"GET /")  # after the detect timeout, forwarded
             sock.close()
         expected = self.outbound("read_timeout", n=200)
         expected.update(self.inbound("not_http", "server_first"))

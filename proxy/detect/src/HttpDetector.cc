@@ -29,6 +29,30 @@ constexpr bool isTargetByte(std::uint8_t c) {
   return (c >= 0x21 && c <= 0x7E) || c >= 0x80;
 }
 
+// RFC 9112 §3.2: a request-target is origin-form ("/path"), asterisk-form ("*"),
+// authority-form (CONNECT only) or absolute-form ("http://host/..."; other schemes mean
+// nothing to a proxy). Judging its first bytes turns line protocols away at once: "hello
+// world" is not the start of a request.
+bool targetFormPossible(std::span<const std::uint8_t> method,
+                        std::span<const std::uint8_t> targetSoFar) {
+  if (targetSoFar.empty() || targetSoFar[0] == '/' || targetSoFar[0] == '*')
+    return true;
+  constexpr std::string_view kConnect = "CONNECT";
+  if (std::equal(method.begin(), method.end(), kConnect.begin(), kConnect.end()))
+    return true;
+  const auto prefixOf = [&](std::string_view scheme) {
+    const std::size_t n = std::min(targetSoFar.size(), scheme.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<char>(targetSoFar[i]);
+      const auto lower = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+      if (lower != scheme[i])
+        return false;
+    }
+    return true;
+  };
+  return prefixOf("http://") || prefixOf("https://");
+}
+
 bool matchesPrefaceSoFar(std::span<const std::uint8_t> bytes) {
   const std::size_t n = std::min(bytes.size(), kPreface.size());
   for (std::size_t i = 0; i < n; ++i) {
@@ -52,11 +76,14 @@ HttpDetection detectHttp1(std::span<const std::uint8_t> bytes) {
   if (i == 0)
     return HttpDetection::notHttp;
 
+  const auto method = bytes.first(i);
   const std::size_t targetStart = ++i;
   for (; i < size && bytes[i] != ' '; ++i) {
     if (!isTargetByte(bytes[i]))
       return HttpDetection::notHttp;
   }
+  if (!targetFormPossible(method, bytes.subspan(targetStart, i - targetStart)))
+    return HttpDetection::notHttp;
   if (i == size)
     return HttpDetection::incomplete;
   if (i == targetStart)

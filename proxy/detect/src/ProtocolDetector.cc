@@ -1,5 +1,6 @@
 #include "wasmesh/proxy/ProtocolDetector.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "wasmesh/proxy/HttpDetector.h"
@@ -58,6 +59,14 @@ Detection detectProtocol(std::span<const std::uint8_t> bytes, std::size_t maxByt
       break;
   }
   return undecidedWithin(bytes, maxBytes);
+}
+
+bool worthWaitingForMore(std::span<const std::uint8_t> undecided) {
+  if (undecided.empty())
+    return true;
+  if (undecided[0] == kHandshakeRecord)
+    return true;
+  return std::find(undecided.begin(), undecided.end(), std::uint8_t{' '}) != undecided.end();
 }
 
 }  // namespace wasmesh::proxy

@@ -132,10 +132,15 @@ std::optional<DetectResult> DetectingConnector::readClient(DetectOutcome& outcom
     return DetectResult::error;
   }
   buffered_ += count;
-  outcome.detection = detectProtocol({buffer_.get(), buffered_}, limits_.maxDetectBytes);
-  if (outcome.detection.protocol == DetectedProtocol::undecided)
+  const std::span<const std::uint8_t> bytes{buffer_.get(), buffered_};
+  outcome.detection = detectProtocol(bytes, limits_.maxDetectBytes);
+  if (outcome.detection.protocol != DetectedProtocol::undecided)
+    return resultOf(outcome.detection.protocol);
+  if (worthWaitingForMore(bytes))
     return std::nullopt;
-  return resultOf(outcome.detection.protocol);
+  outcome.detection.protocol = DetectedProtocol::opaque;
+  outcome.detection.reason = "a bare word, not the start of a request line";
+  return DetectResult::notHttp;
 }
 
 boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
@@ -156,8 +161,18 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
 
   // Set once an HTTP/2 server has sent its SETTINGS: from then on only the client decides.
   bool serverAwaitsClient = false;
+  // Nothing moves while detecting except client bytes: an idle timeout shorter than the
+  // detect timeout ends a silent connection here, as it would while relaying.
+  auto idleDeadline = Clock::time_point::max();
+  const auto touch = [&] {
+    if (limits_.idleTimeout.count() > 0)
+      idleDeadline = Clock::now() + limits_.idleTimeout;
+  };
+  touch();
   while (detect && !outcome.result) {
-    const auto deadline = connecting ? std::min(connectDeadline, detectDeadline) : detectDeadline;
+    auto deadline = std::min(detectDeadline, idleDeadline);
+    if (connecting)
+      deadline = std::min(deadline, connectDeadline);
     Wake wake = Wake::timer;
     if (serverAwaitsClient) {
       wake = co_await waitForClient(deadline);
@@ -165,9 +180,13 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
       wake = co_await waitForAny(connecting, deadline);
     }
     switch (wake) {
-      case Wake::client:
+      case Wake::client: {
+        const auto before = buffered_;
         outcome.result = readClient(outcome);
+        if (buffered_ != before)
+          touch();
         break;
+      }
       case Wake::server:
         if (connecting) {
           connecting = false;
@@ -185,15 +204,19 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
           outcome.connectError = make_error_code(errc::connect_timeout);
           co_return outcome;
         }
-        if (Clock::now() >= detectDeadline)
+        if (Clock::now() >= idleDeadline) {
           outcome.result = DetectResult::readTimeout;
+          outcome.idleExpired = true;
+        } else if (Clock::now() >= detectDeadline) {
+          outcome.result = DetectResult::readTimeout;
+        }
         break;
     }
   }
   outcome.took = Clock::now() - start;
   if (outcome.result && outcome.detection.protocol == DetectedProtocol::undecided)
     outcome.detection.protocol = DetectedProtocol::opaque;
-  if (outcome.result == DetectResult::error)
+  if (outcome.result == DetectResult::error || outcome.idleExpired)
     co_return outcome;  // the caller closes both: no point finishing the handshake
   if (connecting)
     outcome.connectError = co_await finishConnect(connectDeadline);

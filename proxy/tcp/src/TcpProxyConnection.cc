@@ -123,8 +123,9 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   client_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
 
   const auto portClass = portClassOf(traffic, routed->labelTarget.port());
-  DetectingConnector connector(client_, server_,
-                               {traffic.connectTimeout, traffic.detectTimeout, kMaxDetectBytes});
+  DetectingConnector connector(
+      client_, server_,
+      {traffic.connectTimeout, traffic.detectTimeout, traffic.idleTimeout, kMaxDetectBytes});
   const bool detect = portClass == PortClass::detect;
   if (detect)
     services_.detectMetrics.beginDetecting(role_.direction, shard);
@@ -148,6 +149,14 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     server_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
     server_.close(ignored);
     clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
+    co_return;
+  }
+  if (outcome.idleExpired) {
+    spdlog::debug("{} connection to {} idle while detecting", directionName(role_.direction),
+                  formatSocketAddress(routed->labelTarget));
+    client_.close(ignored);
+    server_.close(ignored);
+    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(make_error_code(errc::idle_timeout)));
     co_return;
   }
   if (outcome.result) {

@@ -99,7 +99,10 @@ TEST(InitCommandLineTest, BadValuesNameTheFlagAndTheValue) {
   EXPECT_EQ(failure("init --outbound-port http"),
             "--outbound-port: \"http\" is not a port (1-65535)");
   EXPECT_EQ(failure("init --skip-inbound-ports 80,9x"),
-            "--skip-inbound-ports: \"80,9x\" is not a port (1-65535)");
+            "--skip-inbound-ports: \"80,9x\" is not a port number (named ports are resolved by "
+            "the injector, not the proxy)");
+  EXPECT_EQ(failure("init --skip-inbound-ports 80,99999"),
+            "--skip-inbound-ports: \"80,99999\" is not a port (1-65535)");
   EXPECT_EQ(failure("init --skip-outbound-ports 90-80"),
             "--skip-outbound-ports: \"90-80\" is not a port range (lo-hi with lo <= hi)");
   EXPECT_EQ(failure("init --ignore-inbound-ports 70000"),

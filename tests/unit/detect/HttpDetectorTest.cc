@@ -150,5 +150,20 @@ TEST(HttpDetectorTest, Http2ServerPrefaceIsASettingsFrameOnStreamZero) {
   EXPECT_FALSE(check({0x4a, 0, 0, 0, 0x0a, '8', '.', '0', '.'}));      // MySQL handshake
 }
 
+TEST(HttpDetectorTest, TheTargetMustHaveARequestTargetForm) {
+  const auto detect = [](std::string_view text) {
+    return detectHttp({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  };
+  EXPECT_EQ(detect("GET http://example.com/ HTTP/1.1\r\n"), HttpDetection::http1);
+  EXPECT_EQ(detect("GET HTTPS://example.com/ HTTP/1.1\r\n"), HttpDetection::http1);
+  EXPECT_EQ(detect("CONNECT example.com:443 HTTP/1.1\r\n"), HttpDetection::http1);
+  EXPECT_EQ(detect("OPTIONS * HTTP/1.1\r\n"), HttpDetection::http1);
+  EXPECT_EQ(detect("GET ht"), HttpDetection::incomplete);
+  // Line protocols with a word after a word are turned away on the target's first byte.
+  EXPECT_EQ(detect("hello w"), HttpDetection::notHttp);
+  EXPECT_EQ(detect("GET key"), HttpDetection::notHttp);  // memcached-style
+  EXPECT_EQ(detect("GET ftp://x/ HTTP/1.1\r\n"), HttpDetection::notHttp);
+}
+
 }  // namespace
 }  // namespace wasmesh::proxy

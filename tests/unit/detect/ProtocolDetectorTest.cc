@@ -115,5 +115,15 @@ TEST(ProtocolDetectorTest, NeverUndecidedAtMaxBytes) {
   }
 }
 
+TEST(ProtocolDetectorTest, OnlyPartialRequestLinesAndTlsRecordsAreWorthWaitingFor) {
+  EXPECT_TRUE(worthWaitingForMore(bytesOf("GET /ind")));
+  EXPECT_TRUE(worthWaitingForMore(bytesOf("PRI * HTTP/2")));
+  EXPECT_TRUE(worthWaitingForMore(
+      firstBytes(openSslClientHello({.maxVersion = 0, .serverName = "a.example", .alpn = {}}), 3)));
+  EXPECT_FALSE(worthWaitingForMore(bytesOf("hello")));
+  EXPECT_FALSE(worthWaitingForMore(bytesOf("G")));
+  EXPECT_FALSE(worthWaitingForMore(bytesOf("PING")));
+}
+
 }  // namespace
 }  // namespace wasmesh::proxy

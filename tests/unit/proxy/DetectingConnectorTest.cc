@@ -65,7 +65,8 @@ class DetectingConnectorTest : public ::testing::Test {
     return future.get();
   }
 
-  static constexpr DetectingConnector::Limits kLimits{milliseconds{2000}, milliseconds{2000}, 8192};
+  static constexpr DetectingConnector::Limits kLimits{milliseconds{2000}, milliseconds{2000},
+                                                      milliseconds{0}, 8192};
 
   boost::asio::io_context proxyContext_;
   boost::asio::io_context blockingContext_;
@@ -136,7 +137,8 @@ TEST_F(DetectingConnectorTest, ClientHalfCloseBeforeSpeakingIsNotHttp) {
 
 TEST_F(DetectingConnectorTest, SilenceOnBothSidesEndsInReadTimeout) {
   tcp::acceptor server(blockingContext_, loopback_);
-  auto future = start(server.local_endpoint(), true, {milliseconds{2000}, milliseconds{100}, 8192});
+  auto future = start(server.local_endpoint(), true,
+                      {milliseconds{2000}, milliseconds{100}, milliseconds{0}, 8192});
   auto serverSide = server.accept();
   const auto run = wait(future);
   EXPECT_EQ(run.outcome.result, DetectResult::readTimeout);
@@ -146,11 +148,33 @@ TEST_F(DetectingConnectorTest, SilenceOnBothSidesEndsInReadTimeout) {
 TEST_F(DetectingConnectorTest, PartialBytesAtTheTimeoutAreKept) {
   tcp::acceptor server(blockingContext_, loopback_);
   boost::asio::write(client_, boost::asio::buffer(std::string("GET /slow")));
-  auto future = start(server.local_endpoint(), true, {milliseconds{2000}, milliseconds{100}, 8192});
+  auto future = start(server.local_endpoint(), true,
+                      {milliseconds{2000}, milliseconds{100}, milliseconds{0}, 8192});
   auto serverSide = server.accept();
   const auto run = wait(future);
   EXPECT_EQ(run.outcome.result, DetectResult::readTimeout);
   EXPECT_EQ(run.buffered, "GET /slow");
+}
+
+TEST_F(DetectingConnectorTest, ABareWordIsDecidedOnTheReadThatBroughtIt) {
+  // A client-first line protocol waiting for its answer must not wait for the timeout.
+  tcp::acceptor server(blockingContext_, loopback_);
+  boost::asio::write(client_, boost::asio::buffer(std::string("hello")));
+  auto future = start(server.local_endpoint(), true, kLimits);
+  auto serverSide = server.accept();
+  const auto run = wait(future);
+  EXPECT_EQ(run.outcome.result, DetectResult::notHttp);
+  EXPECT_EQ(run.buffered, "hello");
+}
+
+TEST_F(DetectingConnectorTest, TheIdleTimeoutEndsASilentDetection) {
+  tcp::acceptor server(blockingContext_, loopback_);
+  auto future = start(server.local_endpoint(), true,
+                      {milliseconds{2000}, milliseconds{5000}, milliseconds{100}, 8192});
+  auto serverSide = server.accept();
+  const auto run = wait(future);
+  EXPECT_EQ(run.outcome.result, DetectResult::readTimeout);
+  EXPECT_TRUE(run.outcome.idleExpired);
 }
 
 TEST_F(DetectingConnectorTest, RefusedUpstreamIsReportedWithoutADecision) {
@@ -179,7 +203,8 @@ TEST_F(DetectingConnectorTest, UnansweredConnectTimesOutWhileTheClientIsSilent) 
     [[maybe_unused]] const int started = ::connect(fillers.back().native_handle(), target.data(),
                                                    static_cast<socklen_t>(target.size()));
   }
-  auto future = start(server.local_endpoint(), true, {milliseconds{150}, milliseconds{5000}, 8192});
+  auto future = start(server.local_endpoint(), true,
+                      {milliseconds{150}, milliseconds{5000}, milliseconds{0}, 8192});
   const auto run = wait(future);
   EXPECT_FALSE(run.outcome.result.has_value());
   EXPECT_EQ(run.outcome.connectError, errc::connect_timeout);

@@ -24,4 +24,11 @@ struct Detection {
 // parser's problem as the reason.
 Detection detectProtocol(std::span<const std::uint8_t> bytes, std::size_t maxBytes = 8192);
 
+// Whether undecided bytes deserve another read: a TLS record may span reads, and a request
+// line that has its method and the start of a plausible target will be completed. A bare
+// word ("hello", "PING", a lone "G") is not waited on: HTTP clients write the request line
+// at once, while a client-first line protocol may be waiting for its answer, and holding it
+// until the detect timeout would stall it. The proxy forwards such bytes as opaque.
+bool worthWaitingForMore(std::span<const std::uint8_t> undecided);
+
 }  // namespace wasmesh::proxy

@@ -25,20 +25,24 @@ struct DetectOutcome {
   boost::system::error_code connectError;
   // The client socket's failure while detecting (result == error).
   boost::system::error_code clientError;
+  // The idle timeout passed with nothing from either side (result == readTimeout): the
+  // connection is to be closed, not relayed.
+  bool idleExpired = false;
 };
 
 // Connects upstream and, at the same time, reads the client's first bytes to find its
 // protocol. Connecting eagerly is what lets server-speaks-first protocols work without
 // configuration: if the server's bytes arrive before a decision, the answer is
 // serverFirst at once instead of a detect timeout (unless they are an HTTP/2 server's
-// SETTINGS preface, whose client speaks without waiting for it). Returns when it has both a decision and
-// a connected upstream (or a reason why not). The client bytes it read are kept for the
-// caller to replay upstream before relaying: nothing is altered or lost.
+// SETTINGS preface, whose client speaks without waiting for it). Returns when it has both a
+// decision and a connected upstream (or a reason why not). The client bytes it read are kept for
+// the caller to replay upstream before relaying: nothing is altered or lost.
 class DetectingConnector {
  public:
   struct Limits {
     std::chrono::milliseconds connectTimeout;
     std::chrono::milliseconds detectTimeout;
+    std::chrono::milliseconds idleTimeout{0};  // 0: none
     std::size_t maxDetectBytes = 8192;
   };
 
