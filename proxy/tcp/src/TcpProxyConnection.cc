@@ -183,6 +183,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     }
     serverMetrics.wrote(written);
   }
+  connector.releaseBuffer();
 
   TcpRelay relay(client_, server_, services_.buffers, clientMetrics, serverMetrics);
   const auto outcomeOfRelay = co_await relay.run(traffic.idleTimeout);

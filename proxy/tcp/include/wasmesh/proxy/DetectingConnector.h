@@ -56,6 +56,11 @@ class DetectingConnector {
   std::span<const std::uint8_t> bufferedClientBytes() const noexcept {
     return {buffer_.get(), buffered_};
   }
+  // Once replayed, the bytes are not needed: a long-lived connection should not keep 8 KiB.
+  void releaseBuffer() noexcept {
+    buffer_.reset();
+    buffered_ = 0;
+  }
 
  private:
   enum class Wake { client, server, timer };
