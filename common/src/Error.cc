@@ -37,6 +37,30 @@ class WasmeshCategory final : public boost::system::error_category {
         return "idle timeout";
       case errc::proxy_loop:
         return "original destination is the proxy itself";
+      case errc::invalid_spiffe_id:
+        return "is not a SPIFFE ID (spiffe://trust-domain/path)";
+      case errc::no_server_name:
+        return "has no server name (not spiffe://td/ns/<ns>/sa/<sa>[/wasm/<component>])";
+      case errc::malformed_pem:
+        return "is not a valid PEM certificate, key or certificate request";
+      case errc::invalid_svid:
+        return "is not a valid X.509-SVID";
+      case errc::untrusted_certificate:
+        return "certificate chain does not lead to a trust anchor";
+      case errc::certificate_expired:
+        return "certificate has expired";
+      case errc::certificate_not_yet_valid:
+        return "certificate is not yet valid";
+      case errc::identity_mismatch:
+        return "peer identity is not the expected one";
+      case errc::invalid_csr:
+        return "is not an acceptable certificate signing request";
+      case errc::key_mismatch:
+        return "private key does not match the certificate";
+      case errc::invalid_transport_header:
+        return "invalid mesh transport header";
+      case errc::transport_header_too_large:
+        return "mesh transport header too large";
     }
     return "unknown wasmesh error";
   }

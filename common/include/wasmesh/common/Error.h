@@ -15,6 +15,7 @@ enum class errc {
   invalid_port,
   // A port range is empty, reversed or names a port by name.
   invalid_port_range,
+  // A port is given by name (Kubernetes port names are resolved by the injector).
   named_port,
   // A configuration value is not an IPv4/IPv6 address with a port.
   invalid_socket_address,
@@ -30,6 +31,30 @@ enum class errc {
   idle_timeout,
   // A redirected connection's original destination is the proxy itself (a loop).
   proxy_loop,
+  // A text is not a SPIFFE ID (spiffe://trust-domain/path per the SPIFFE ID specification).
+  invalid_spiffe_id,
+  // A SPIFFE ID has no DNS-form server name: not a workload or component identity.
+  no_server_name,
+  // Bytes are not a valid PEM/DER certificate, private key or certificate request.
+  malformed_pem,
+  // A certificate breaks the X.509-SVID rules (URI SAN, key usage, CA flags).
+  invalid_svid,
+  // A certificate chain does not lead to any trust anchor.
+  untrusted_certificate,
+  // A certificate in the chain is past its notAfter.
+  certificate_expired,
+  // A certificate in the chain has a notBefore in the future.
+  certificate_not_yet_valid,
+  // A peer proved an identity other than the one expected.
+  identity_mismatch,
+  // A certificate signing request is malformed, badly signed or asks for another identity.
+  invalid_csr,
+  // A private key does not belong to the certificate it is paired with.
+  key_mismatch,
+  // A mesh transport header is malformed.
+  invalid_transport_header,
+  // A mesh transport header declares more bytes than the limit.
+  transport_header_too_large,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;
