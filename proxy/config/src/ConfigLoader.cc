@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/identity/SpiffeId.h"
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere else
 
@@ -86,6 +87,13 @@ struct Field {
   const char* key;
   std::function<void(Config&, const RawValue&, const std::string&)> apply;
 };
+
+const std::string& nonEmptyValue(const RawValue& raw, const std::string& where) {
+  const auto& text = scalar(raw, where);
+  if (text.empty())
+    fail(where, text, "must not be empty");
+  return text;
+}
 
 PortSet portSetValue(const RawValue& raw, const std::string& where) {
   // A YAML list and a comma-separated string mean the same; joining lets one parser judge.
@@ -185,6 +193,34 @@ std::vector<Field> makeFields() {
            fail(w, "0", "must be at least 1");
        }},
   };
+  out.push_back(
+      {"identity", "trust_anchors", [](Config& c, const RawValue& v, const std::string& w) {
+         c.identity.trustAnchors = nonEmptyValue(v, w);
+       }});
+  out.push_back({"identity", "id", [](Config& c, const RawValue& v, const std::string& w) {
+                   const auto& text = nonEmptyValue(v, w);
+                   const auto id = identity::SpiffeId::parse(text);
+                   if (!id)
+                     fail(w, text, id.error().message());
+                   if (const auto name = id->serverName(); !name)
+                     fail(w, text, name.error().message());
+                   c.identity.id = text;
+                 }});
+  out.push_back({"identity", "cert_file", [](Config& c, const RawValue& v, const std::string& w) {
+                   c.identity.certFile = nonEmptyValue(v, w);
+                 }});
+  out.push_back({"identity", "key_file", [](Config& c, const RawValue& v, const std::string& w) {
+                   c.identity.keyFile = nonEmptyValue(v, w);
+                 }});
+  out.push_back({"identity", "service", [](Config& c, const RawValue& v, const std::string& w) {
+                   c.identity.service = addressValue(nonEmptyValue(v, w), w);
+                 }});
+  out.push_back({"identity", "token_file", [](Config& c, const RawValue& v, const std::string& w) {
+                   c.identity.tokenFile = nonEmptyValue(v, w);
+                 }});
+  out.push_back({"discovery", "file", [](Config& c, const RawValue& v, const std::string& w) {
+                   c.discoveryFile = nonEmptyValue(v, w);
+                 }});
   addTrafficFields(out, "inbound", &Config::inbound);
   addTrafficFields(out, "outbound", &Config::outbound);
   return out;
@@ -383,11 +419,40 @@ void checkPortClassesDisjoint(const TrafficConfig& traffic, const std::string& s
   }
 }
 
+// Identity keys only make sense together: name what is missing or what conflicts.
+void checkIdentity(const IdentityConfig& identity) {
+  const bool anySet = !identity.trustAnchors.empty() || !identity.id.empty() ||
+                      !identity.certFile.empty() || !identity.keyFile.empty() || identity.service ||
+                      !identity.tokenFile.empty();
+  if (!anySet)
+    return;
+  if (identity.id.empty())
+    throw ConfigError("identity.id: is required when any identity key is set");
+  if (identity.trustAnchors.empty())
+    throw ConfigError("identity.trust_anchors: is required when identity.id is set");
+  const bool files = !identity.certFile.empty() || !identity.keyFile.empty();
+  const bool service = identity.service || !identity.tokenFile.empty();
+  if (files && service) {
+    throw ConfigError(
+        "identity: set either cert_file and key_file, or service and token_file, not both");
+  }
+  if (!files && !service) {
+    throw ConfigError(
+        "identity: set cert_file and key_file, or service and token_file, to obtain a "
+        "certificate for identity.id");
+  }
+  if (files && (identity.certFile.empty() || identity.keyFile.empty()))
+    throw ConfigError("identity: cert_file and key_file go together");
+  if (service && (!identity.service || identity.tokenFile.empty()))
+    throw ConfigError("identity: service and token_file go together");
+}
+
 Config finish(Config config, const Environment& environment) {
   applyEnvironment(config, environment);
   checkListenersDistinct(config);
   checkPortClassesDisjoint(config.inbound, "inbound");
   checkPortClassesDisjoint(config.outbound, "outbound");
+  checkIdentity(config.identity);
   if (config.workers == 0)
     config.workers = std::max(1U, std::thread::hardware_concurrency());
   return config;
@@ -466,6 +531,15 @@ outbound:
 tcp:
   buffer_size: 64KiB
   max_connections: 100000
+# identity:                   # unset: the proxy runs unmeshed (docs/identity.md)
+#   id: spiffe://cluster.local/ns/default/sa/web
+#   trust_anchors: /var/run/wasmesh/identity/ca.crt   # a PEM file, or the PEM text
+#   cert_file: /var/run/wasmesh/identity/tls.crt      # certificates issued elsewhere...
+#   key_file: /var/run/wasmesh/identity/tls.key
+#   service: 10.96.0.20:8080                          # ...or the identity service
+#   token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
+# discovery:
+#   file: /var/run/wasmesh/discovery.yaml             # destinations and their identities
 routes: []
 )";
 }

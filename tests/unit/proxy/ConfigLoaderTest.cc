@@ -173,6 +173,56 @@ TEST(ConfigLoaderTest, CrossFieldChecks) {
               HasSubstr("used twice"));
 }
 
+TEST(ConfigLoaderTest, IdentityFromFilesOrFromTheService) {
+  const auto unmeshed = loadConfig(std::nullopt, {});
+  EXPECT_FALSE(unmeshed.identity.configured());
+  EXPECT_TRUE(unmeshed.discoveryFile.empty());
+
+  const auto files = loadConfigFromString(R"(
+identity:
+  id: spiffe://cluster.local/ns/default/sa/web
+  trust_anchors: /etc/ca.crt
+  cert_file: /etc/tls.crt
+  key_file: /etc/tls.key
+discovery: {file: /etc/discovery.yaml}
+)",
+                                          {});
+  EXPECT_TRUE(files.identity.configured());
+  EXPECT_FALSE(files.identity.usesService());
+  EXPECT_EQ(files.identity.certFile, "/etc/tls.crt");
+  EXPECT_EQ(files.discoveryFile, "/etc/discovery.yaml");
+
+  const auto service =
+      loadConfigFromString("", {{"WASMESH_IDENTITY_ID", "spiffe://td/ns/a/sa/b"},
+                                {"WASMESH_IDENTITY_TRUST_ANCHORS", "-----BEGIN CERTIFICATE-----"},
+                                {"WASMESH_IDENTITY_SERVICE", "10.0.0.1:8080"},
+                                {"WASMESH_IDENTITY_TOKEN_FILE", "/t"},
+                                {"WASMESH_DISCOVERY_FILE", "/d.yaml"}});
+  EXPECT_TRUE(service.identity.usesService());
+  EXPECT_EQ(service.identity.service->port(), 8080);
+  EXPECT_EQ(service.discoveryFile, "/d.yaml");
+}
+
+TEST(ConfigLoaderTest, IdentityErrorsNameWhatIsWrong) {
+  EXPECT_EQ(errorOf("identity: {id: 'spiffe://TD/x'}"),
+            "identity.id: \"spiffe://TD/x\" is not a SPIFFE ID (spiffe://trust-domain/path)");
+  EXPECT_THAT(errorOf("identity: {id: 'spiffe://td/x'}"),
+              HasSubstr("identity.id: \"spiffe://td/x\" has no server name"));
+  EXPECT_EQ(errorOf("identity: {trust_anchors: /ca.crt}"),
+            "identity.id: is required when any identity key is set");
+  EXPECT_EQ(errorOf("identity: {id: 'spiffe://td/ns/a/sa/b', cert_file: /c, key_file: /k}"),
+            "identity.trust_anchors: is required when identity.id is set");
+  const std::string base = "identity: {id: 'spiffe://td/ns/a/sa/b', trust_anchors: /ca, ";
+  EXPECT_THAT(errorOf(base + "}"), HasSubstr("set cert_file and key_file, or service"));
+  EXPECT_EQ(errorOf(base + "cert_file: /c}"), "identity: cert_file and key_file go together");
+  EXPECT_EQ(errorOf(base + "token_file: /t}"), "identity: service and token_file go together");
+  EXPECT_THAT(errorOf(base + "cert_file: /c, key_file: /k, token_file: /t}"),
+              HasSubstr("not both"));
+  EXPECT_THAT(errorOf(base + "service: 'identity:8080', token_file: /t}"),
+              HasSubstr("identity.service: \"identity:8080\""));
+  EXPECT_EQ(errorOf("discovery: {file: ''}"), "discovery.file: \"\" must not be empty");
+}
+
 TEST(ConfigLoaderTest, UnreadableFileIsAnError) {
   try {
     loadConfig(std::string("/nonexistent/wasmesh.yaml"), {});

@@ -52,6 +52,22 @@ struct RouteConfig {
   Direction direction = Direction::outbound;
 };
 
+// The proxy's own identity (docs/identity.md). Either certificates issued elsewhere
+// (certFile + keyFile, re-read when they change) or the identity service (service +
+// tokenFile: the key is made here and never leaves). Unset: the proxy runs unmeshed.
+struct IdentityConfig {
+  // PEM text, or the path of a PEM file, with one or more trust anchors.
+  std::string trustAnchors;
+  std::string id;  // a SPIFFE ID with a server name; validated when loading
+  std::string certFile;
+  std::string keyFile;
+  std::optional<boost::asio::ip::tcp::endpoint> service;
+  std::string tokenFile;
+
+  bool configured() const noexcept { return !id.empty(); }
+  bool usesService() const noexcept { return service.has_value(); }
+};
+
 // The immutable result of loading configuration; see docs/configuration.md for every key.
 struct Config {
   // proxy.*
@@ -68,6 +84,10 @@ struct Config {
   // tcp.*
   std::size_t tcpBufferSize = std::size_t{64} * 1024;
   std::uint32_t tcpMaxConnections = 100'000;
+  // identity.*
+  IdentityConfig identity;
+  // discovery.*: the watched file mapping destination addresses to mesh identities
+  std::string discoveryFile;
   // routes
   std::vector<RouteConfig> routes;
 };
