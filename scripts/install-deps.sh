@@ -9,6 +9,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake make pkg-config
   libboost1.81-dev libboost-system1.81-dev   # Asio (coroutines), Beast, System
+  libboost-json1.81-dev                      # the identity service API and TokenReview
   libssl-dev libnghttp2-dev zlib1g-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
 )
 test_packages=(

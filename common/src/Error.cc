@@ -57,6 +57,14 @@ class WasmeshCategory final : public boost::system::error_category {
         return "is not an acceptable certificate signing request";
       case errc::key_mismatch:
         return "private key does not match the certificate";
+      case errc::unauthenticated:
+        return "token not accepted";
+      case errc::identity_not_permitted:
+        return "identity not permitted for this token";
+      case errc::token_review_unavailable:
+        return "token could not be reviewed";
+      case errc::invalid_certificate_request:
+        return "malformed certificate request";
       case errc::invalid_transport_header:
         return "invalid mesh transport header";
       case errc::transport_header_too_large:

@@ -51,6 +51,14 @@ enum class errc {
   invalid_csr,
   // A private key does not belong to the certificate it is paired with.
   key_mismatch,
+  // A token is missing, unknown or not a service account's.
+  unauthenticated,
+  // An authenticated caller asked for an identity that is not its own.
+  identity_not_permitted,
+  // A token could not be checked (the Kubernetes API is unreachable or answered oddly).
+  token_review_unavailable,
+  // A request to the identity service is malformed.
+  invalid_certificate_request,
   // A mesh transport header is malformed.
   invalid_transport_header,
   // A mesh transport header declares more bytes than the limit.
