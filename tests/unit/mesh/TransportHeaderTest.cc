@@ -90,6 +90,11 @@ TEST(TransportHeader, DocumentedExampleEncodesAndDecodes) {
   const auto decode = decodeComplete(kDocExample);
   EXPECT_EQ(decode.header, header);
   EXPECT_EQ(decode.consumed, 32U);
+  // The same without the component, also spelled out there.
+  const Bytes shortForm = {0x77, 0x61, 0x73, 0x6d, 0x65, 0x73, 0x68, 0x2f, 0x31,
+                           0x0d, 0x0a, 0x00, 0x00, 0x00, 0x0a, 0x01, 0x01, 0x00,
+                           0x02, 0x1f, 0x90, 0x02, 0x00, 0x01, 0x02};
+  EXPECT_EQ(encode({8080, SessionProtocol::http2, std::nullopt}), shortForm);
 }
 
 TEST(TransportHeader, MinimalHeaderIsTwentyFiveBytes) {
