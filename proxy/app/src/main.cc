@@ -6,6 +6,7 @@
 #include <string>
 
 #include "DemoCommand.h"
+#include "IdentityCommand.h"
 #include "ProxyCommand.h"
 #include "wasmesh/deploy/InitCommandLine.h"
 #include "wasmesh/deploy/RunInit.h"
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
   demo->add_option("--rounds", demoOptions.rounds,
                    "Stop after this many rounds of traffic (default: run until Ctrl-C)");
 
+  auto* identity = app.add_subcommand("identity", "Mesh identities: the CA and certificates");
+  identity->require_subcommand(1);
+  wasmesh::app::IdentityOptions identityOptions;
+  wasmesh::app::addIdentityCommands(*identity, identityOptions);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -51,5 +57,7 @@ int main(int argc, char** argv) {
   }
   if (*demo)
     return wasmesh::app::runDemo(demoOptions, argv[0]);
+  if (*identity)
+    return wasmesh::app::runIdentity(identityOptions, std::cout, std::cerr);
   return 2;
 }
