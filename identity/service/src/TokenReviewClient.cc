@@ -22,7 +22,7 @@ namespace {
 namespace http = boost::beast::http;
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 constexpr auto kReviewTimeout = std::chrono::seconds(5);
-constexpr std::uint64_t kMaxResponseBytes = 64 * 1024;
+constexpr std::uint64_t kMaxResponseBytes = std::uint64_t{64} * 1024;
 
 std::string readToken(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

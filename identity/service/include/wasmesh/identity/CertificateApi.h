@@ -15,7 +15,7 @@ namespace wasmesh::identity {
 // answered with
 //   {"certificate": "<leaf PEM>", "chain": "<intermediate PEMs>", "expiry": "<RFC 3339>"}
 // or {"error": "<why>"} with a 4xx/5xx status.
-inline constexpr std::size_t kMaxCertificateRequestBytes = 64 * 1024;
+inline constexpr std::size_t kMaxCertificateRequestBytes = std::size_t{64} * 1024;
 
 struct CertificateRequest {
   std::string identity;
