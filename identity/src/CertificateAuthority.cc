@@ -130,6 +130,7 @@ Result<CertificateAuthority> CertificateAuthority::init(std::string_view trustDo
 Result<CertificateAuthority> CertificateAuthority::fromPem(std::string_view root,
                                                            std::string_view issuer,
                                                            std::string_view issuerKey) {
+  const OpenSslErrorScope errors;
   auto rootCertificate = Certificate::fromPem(root);
   if (!rootCertificate)
     return rootCertificate.error();
@@ -149,6 +150,7 @@ Result<CertificateAuthority> CertificateAuthority::fromPem(std::string_view root
 }
 
 CertificateAuthority CertificateAuthority::load(const fs::path& directory) {
+  const OpenSslErrorScope errors;
   const auto rootPath = directory / kRootFile;
   const auto issuerPath = directory / kIssuerFile;
   const auto keyPath = directory / kIssuerKeyFile;
@@ -178,6 +180,7 @@ CertificateAuthority CertificateAuthority::load(const fs::path& directory) {
 }
 
 void CertificateAuthority::save(const fs::path& directory, bool overwrite) const {
+  const OpenSslErrorScope errors;
   const auto rootPath = directory / kRootFile;
   const auto issuerPath = directory / kIssuerFile;
   const auto keyPath = directory / kIssuerKeyFile;
@@ -211,6 +214,7 @@ Result<IssuedCertificate> CertificateAuthority::issue(const CertificateSigningRe
                                                       const SpiffeId& expected,
                                                       std::chrono::seconds lifetime,
                                                       Clock::time_point now) const {
+  const OpenSslErrorScope errors;
   auto serverName = expected.serverName();
   if (!serverName)
     return serverName.error();
@@ -270,6 +274,7 @@ Result<IssuedCertificate> CertificateAuthority::issueForKey(const PublicKey& key
 }
 
 Result<TrustBundle> CertificateAuthority::trustBundle() const {
+  const OpenSslErrorScope errors;
   return TrustBundle::fromCertificates({root_});
 }
 

@@ -37,11 +37,13 @@ std::size_t skipSpace(std::string_view text, std::size_t at) {
   return at;
 }
 
-// RFC 7468 labels are printable ASCII; ours are upper case with spaces.
+// RFC 7468 allows any printable ASCII but '-'; real labels ("X509 CRL", "PRIVATE KEY") are
+// upper case, digits and spaces, and nothing else is worth decoding.
 bool isLabel(std::string_view label) {
   return !label.empty() && label.size() <= kMaxLabelLength &&
-         std::all_of(label.begin(), label.end(),
-                     [](char c) { return (c >= 'A' && c <= 'Z') || c == ' ' || c == '#'; });
+         std::all_of(label.begin(), label.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ';
+         });
 }
 
 // One framed block: base64 decoding is OpenSSL's, with headers refused.

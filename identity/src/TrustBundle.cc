@@ -77,6 +77,7 @@ Result<void> checkIntermediates(X509_STORE_CTX* context) {
 }  // namespace
 
 Result<TrustBundle> TrustBundle::fromPem(std::string_view pem) {
+  const OpenSslErrorScope errors;
   auto anchors = parsePemChain(pem);
   if (!anchors)
     return anchors.error();

@@ -4,6 +4,8 @@
 
 #include "TestPki.h"
 #include "wasmesh/identity/Certificate.h"
+#include "wasmesh/identity/PrivateKey.h"
+#include "wasmesh/identity/TrustBundle.h"
 
 namespace wasmesh::identity {
 namespace {
@@ -138,6 +140,22 @@ TEST_F(CertificateTest, CaFlagAndPublicKey) {
   EXPECT_TRUE(ca.isCa());
   EXPECT_TRUE(ca.publicKey().isEcP256());
   EXPECT_EQ(ca.publicKey(), Certificate::fromPem(pem_)->publicKey());
+}
+
+TEST_F(CertificateTest, FailuresLeaveTheOpenSslErrorQueueAsItWas) {
+  // A stale entry would be misread by the next SSL_get_error on this thread.
+  ERR_clear_error();
+  EXPECT_FALSE(
+      Certificate::fromPem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+  EXPECT_FALSE(
+      PrivateKey::fromPem("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n"));
+  EXPECT_FALSE(TrustBundle::fromPem(pem_));
+  EXPECT_EQ(ERR_peek_error(), 0UL);
+  // An entry that was there before is kept.
+  ERR_raise(ERR_LIB_X509, X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  EXPECT_FALSE(Certificate::fromPem("x"));
+  EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), X509_R_CERT_ALREADY_IN_HASH_TABLE);
+  ERR_clear_error();
 }
 
 }  // namespace
