@@ -146,7 +146,8 @@ boost::asio::awaitable<void> IdentityServer::serveSession(boost::asio::ip::tcp::
     if (readError == http::error::body_limit) {
       reply = refuse(413, "too_large", "the request body is larger than 64 KiB");
     } else if (readError) {
-      if (readError != http::error::end_of_stream && readError != boost::beast::error::timeout)
+      // A client closing between requests (with or without close_notify) is not an error.
+      if (parser.got_some() && readError != boost::beast::error::timeout)
         count("bad_request");
       break;
     } else {

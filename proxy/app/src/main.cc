@@ -7,6 +7,7 @@
 
 #include "DemoCommand.h"
 #include "IdentityCommand.h"
+#include "IdentityServeCommand.h"
 #include "ProxyCommand.h"
 #include "wasmesh/deploy/InitCommandLine.h"
 #include "wasmesh/deploy/RunInit.h"
@@ -42,6 +43,10 @@ int main(int argc, char** argv) {
   identity->require_subcommand(1);
   wasmesh::app::IdentityOptions identityOptions;
   wasmesh::app::addIdentityCommands(*identity, identityOptions);
+  auto* serve = identity->add_subcommand(
+      "serve", "Run the identity service: sign CSRs over HTTPS for proxies with valid tokens");
+  wasmesh::app::IdentityServeOptions serveOptions;
+  wasmesh::app::addIdentityServeOptions(*serve, serveOptions);
 
   try {
     app.parse(argc, argv);
@@ -57,6 +62,8 @@ int main(int argc, char** argv) {
   }
   if (*demo)
     return wasmesh::app::runDemo(demoOptions, argv[0]);
+  if (*serve)
+    return wasmesh::app::runIdentityServe(serveOptions);
   if (*identity)
     return wasmesh::app::runIdentity(identityOptions, std::cout, std::cerr);
   return 2;
