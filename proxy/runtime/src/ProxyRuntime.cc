@@ -79,8 +79,7 @@ ProxyRuntime::ProxyRuntime(Config config)
       limiter_(config_.tcpMaxConnections),
       signals_(mainContext_, SIGTERM, SIGINT),
       admin_(mainContext_, registry_,
-             {[this] { return ready_.load(std::memory_order_relaxed); },
-              [this] { beginDrain("POST /shutdown"); }}),
+             {[this] { return isReady(); }, [this] { beginDrain("POST /shutdown"); }}),
       drainTimer_(mainContext_) {
   registry_.addCollector(std::make_shared<metrics::ProcessCollector>());
 }
@@ -158,9 +157,57 @@ void ProxyRuntime::bindListeners() {
   }
 }
 
+bool ProxyRuntime::isReady() const {
+  // With an identity, ready means holding a valid certificate for it (Linkerd's rule).
+  return ready_.load(std::memory_order_relaxed) && (!identityStore_ || identityStore_->ready());
+}
+
+void ProxyRuntime::startIdentity() {
+  const auto& settings = config_.identity;
+  if (!settings.configured()) {
+    spdlog::info("identity: not configured; running unmeshed (no mesh TLS)");
+    return;
+  }
+  // Validated by the config loader, so parsing cannot fail here.
+  identityStore_ = std::make_unique<identity::IdentityStore>(
+      identity::SpiffeId::parse(settings.id).value(), registry_);
+  if (settings.usesService()) {
+    throw StartupError(
+        "identity.service: requesting certificates from the identity service "
+        "is not implemented yet; use identity.cert_file and identity.key_file");
+  }
+  certificateFiles_ = std::make_unique<identity::CertificateFiles>(
+      identity::CertificateFiles::Paths{settings.trustAnchors, settings.certFile, settings.keyFile},
+      *identityStore_, mainContext_.get_executor());
+  certificateFiles_->start();
+  if (!identityStore_->ready()) {
+    spdlog::warn(
+        "identity: no valid certificate for {} yet; /ready answers 503 until one is "
+        "loaded from {}",
+        settings.id, settings.certFile);
+  }
+  // Issue 4 is landing in parts: the certificate is held and served to /ready and metrics,
+  // but connections do not use it yet.
+  spdlog::warn("identity: this build does not do mesh TLS on connections yet");
+}
+
+void ProxyRuntime::startDiscovery() {
+  if (config_.discoveryFile.empty())
+    return;
+  auto opened = DiscoveryFile::open(mainContext_.get_executor(), config_.discoveryFile, registry_,
+                                    registry_.shardCount() - 1);
+  if (!opened)
+    throw StartupError("discovery.file: " + opened.error());
+  discovery_ = std::move(*opened);
+  spdlog::info("discovery: {} destinations from {}", discovery_->current()->size(),
+               config_.discoveryFile);
+}
+
 int ProxyRuntime::run() {
   raiseDescriptorLimit();
   bindAdmin();
+  startIdentity();
+  startDiscovery();
   for (std::size_t index = 0; index < config_.workers; ++index) {
     WorkerSlot slot;
     slot.worker = std::make_unique<Worker>(index);
@@ -183,14 +230,8 @@ int ProxyRuntime::run() {
       beginDrain(signal == SIGTERM ? "SIGTERM" : "SIGINT");
   });
   ready_ = true;
-  if (config_.identity.configured()) {
-    // Issue 4 is landing in parts: say plainly that the identity is not used yet.
-    spdlog::warn("identity {} is configured, but this build does not do mesh TLS yet: "
-                 "running unmeshed",
-                 config_.identity.id);
-  }
-  spdlog::info("wasmesh proxy ready: {} workers, identity not configured (unmeshed)",
-               config_.workers);
+  spdlog::info("wasmesh proxy ready: {} workers, identity {}", config_.workers,
+               config_.identity.configured() ? config_.identity.id : "not configured (unmeshed)");
   mainContext_.run();
   spdlog::info("wasmesh proxy stopped");
   return 0;
@@ -240,6 +281,10 @@ void ProxyRuntime::pollDrain() {
 
 void ProxyRuntime::finish() {
   admin_.close();
+  if (certificateFiles_)
+    certificateFiles_->stop();
+  if (discovery_)
+    discovery_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   for (auto& slot : workers_)

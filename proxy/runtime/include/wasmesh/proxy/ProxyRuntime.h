@@ -10,11 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "wasmesh/identity/CertificateFiles.h"
+#include "wasmesh/identity/IdentityStore.h"
 #include "wasmesh/metrics/Registry.h"
 #include "wasmesh/proxy/AdminServer.h"
 #include "wasmesh/proxy/BufferPool.h"
 #include "wasmesh/proxy/Config.h"
 #include "wasmesh/proxy/DetectMetrics.h"
+#include "wasmesh/proxy/DiscoveryFile.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/TcpProxyConnection.h"
 #include "wasmesh/proxy/Worker.h"
@@ -57,6 +60,9 @@ class ProxyRuntime {
 
   std::vector<Listener> plannedListeners() const;
   void bindAdmin();
+  void startIdentity();
+  void startDiscovery();
+  bool isReady() const;
   void bindListeners();
   void beginDrain(const std::string& reason);
   void pollDrain();
@@ -72,6 +78,10 @@ class ProxyRuntime {
   AdminServer admin_;
   std::vector<Listener> listeners_;
   std::vector<WorkerSlot> workers_;
+  // The proxy's identity and the sources that keep it current; null when unmeshed.
+  std::unique_ptr<identity::IdentityStore> identityStore_;
+  std::unique_ptr<identity::CertificateFiles> certificateFiles_;
+  std::unique_ptr<DiscoveryFile> discovery_;
   std::atomic<bool> ready_{false};
   bool draining_ = false;
   std::chrono::steady_clock::time_point drainDeadline_;
