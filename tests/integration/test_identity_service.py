@@ -43,16 +43,17 @@ def make_csr(directory, sans, key_args=("-newkey", "ec", "-pkeyopt", "ec_paramge
 class Service:
     """A running `wasmesh identity serve`; its port is read from its log."""
 
-    def __init__(self, directory, *args):
+    def __init__(self, directory, *args, listen="127.0.0.1:0"):
         self.log_path = os.path.join(directory, f"serve-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(
             [BINARY, "identity", "serve", "--ca", os.path.join(directory, "ca"),
-             "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", *args],
+             "--listen", listen, "--admin", "127.0.0.1:0", *args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
-            text = open(self.log_path).read()
+            with open(self.log_path) as f:
+                text = f.read()
             service = re.search(r"identity service listening on 127\.0\.0\.1:(\d+)", text)
             admin = re.search(r"admin listening on 127\.0\.0\.1:(\d+)", text)
             if service and admin:
@@ -61,7 +62,8 @@ class Service:
             if self.process.poll() is not None:
                 raise AssertionError(f"serve exited {self.process.returncode}:\n{text}")
             time.sleep(0.05)
-        raise AssertionError("serve did not start:\n" + open(self.log_path).read())
+        with open(self.log_path) as f:
+            raise AssertionError("serve did not start:\n" + f.read())
 
     def metric(self, **labels):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics") as r:

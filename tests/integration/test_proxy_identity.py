@@ -5,12 +5,14 @@ bad one stops the start with a message naming it."""
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 import unittest
 
 from harness import BINARY, Proxy
+from test_identity_service import Service
 
 TD = "cluster.local"
 WEB = f"spiffe://{TD}/ns/default/sa/web"
@@ -98,16 +100,62 @@ class ProxyIdentityTest(unittest.TestCase):
         proxy.log.close()
         self.assertIn("discovery.file", proxy.log_text())
 
-    def test_the_identity_service_client_is_refused_until_it_exists(self):
-        config = ("proxy: {workers: 1}\nadmin: {listen: '127.0.0.1:0'}\n"
-                  "inbound: {listen: []}\noutbound: {listen: []}\n"
-                  f"identity: {{id: '{WEB}', trust_anchors: {self.ca}/ca.crt, "
-                  "service: '127.0.0.1:8080', token_file: /nonexistent}\n")
-        proxy = Proxy(config, wait_ready=False)
-        self.assertEqual(proxy.process.wait(timeout=10), 1)
-        proxy.log.close()
-        self.assertIn("identity.service", proxy.log_text())
+    def service_config(self, port, token_file):
+        return ("proxy: {workers: 1}\nadmin: {listen: '127.0.0.1:0'}\n"
+                "inbound: {listen: []}\noutbound: {listen: []}\n"
+                f"identity: {{id: '{WEB}', trust_anchors: {self.ca}/ca.crt, "
+                f"service: '127.0.0.1:{port}', token_file: {token_file}}}\n")
 
+    def test_certificate_from_the_identity_service(self):
+        tokens = os.path.join(self.dir, "tokens.yaml")
+        with open(tokens, "w") as f:
+            f.write("tokens:\n  - {token: web-token-0123456789, namespace: default, "
+                    "service_account: web}\n")
+        good = os.path.join(self.dir, "good-token")
+        bad = os.path.join(self.dir, "bad-token")
+        with open(good, "w") as f:
+            f.write("web-token-0123456789\n")
+        with open(bad, "w") as f:
+            f.write("someone-elses-token-000\n")
+        service = Service(self.dir, "--token-file", tokens)
+        try:
+            with Proxy(self.service_config(service.port, good)) as proxy:
+                self.wait_ready(proxy, 200)
+                self.assertEqual(proxy.metric("identity_cert_refresh_total", result="ok"), 1)
+                self.assertIn("from the identity service", proxy.log_text())
+                # The service going away does not take the held certificate with it.
+                service.stop()
+                self.assertEqual(proxy.get("/ready")[0], 200)
+            service = Service(self.dir, "--token-file", tokens)
+            with Proxy(self.service_config(service.port, bad)) as proxy:
+                proxy.wait_metric("identity_cert_refresh_total", 1, result="error")
+                self.assertEqual(proxy.get("/ready")[0], 503)
+                self.assertEqual(service.metric(result="unauthenticated"), 1)
+        finally:
+            if service.process.poll() is None:
+                service.stop()
+
+    def test_identity_service_down_at_start_is_retried(self):
+        tokens = os.path.join(self.dir, "tokens.yaml")
+        with open(tokens, "w") as f:
+            f.write("tokens:\n  - {token: web-token-0123456789, namespace: default, "
+                    "service_account: web}\n")
+        token = os.path.join(self.dir, "token")
+        with open(token, "w") as f:
+            f.write("web-token-0123456789")
+        # Find a free port for the service, then start the proxy before the service.
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        with Proxy(self.service_config(port, token)) as proxy:
+            proxy.wait_metric("identity_cert_refresh_total", 1, result="error")
+            self.assertEqual(proxy.get("/ready")[0], 503)
+            service = Service(self.dir, "--token-file", tokens, listen=f"127.0.0.1:{port}")
+            try:
+                self.wait_ready(proxy, 200, timeout=20)  # backoff: 1 s, 2 s, ... jittered
+            finally:
+                service.stop()
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,26 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-#include <sstream>
+#include "wasmesh/identity/TrustAnchors.h"
 
 namespace wasmesh::identity {
 namespace {
-
-// Certificates and keys are small; a file beyond this is not one, and is not read whole.
-constexpr std::streamsize kMaxFileBytes = std::streamsize{256} * 1024;
-
-Result<std::string> readSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return errc::malformed_pem;
-  std::string text(static_cast<std::size_t>(kMaxFileBytes) + 1, '\0');
-  in.read(text.data(), kMaxFileBytes + 1);
-  if (in.gcount() > kMaxFileBytes)
-    return errc::malformed_pem;
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;
-}
 
 std::vector<std::string> watchedPaths(const CertificateFiles::Paths& paths) {
   std::vector<std::string> watched = {paths.certFile, paths.keyFile};
@@ -31,10 +15,6 @@ std::vector<std::string> watchedPaths(const CertificateFiles::Paths& paths) {
 }
 
 }  // namespace
-
-bool isInlinePem(const std::string& value) {
-  return value.find("-----BEGIN") != std::string::npos;
-}
 
 CertificateFiles::CertificateFiles(Paths paths, IdentityStore& store,
                                    const boost::asio::any_io_executor& executor,
@@ -55,14 +35,7 @@ Result<void> CertificateFiles::reload() {
     store_.recordRefreshFailure();
     return Result<void>(error);
   };
-  std::string anchorsText = paths_.trustAnchors;
-  if (!isInlinePem(anchorsText)) {
-    auto text = readSmallFile(paths_.trustAnchors);
-    if (!text)
-      return refuse("identity.trust_anchors " + paths_.trustAnchors, text.error());
-    anchorsText = std::move(*text);
-  }
-  auto bundle = TrustBundle::fromPem(anchorsText);
+  auto bundle = loadTrustAnchors(paths_.trustAnchors);
   if (!bundle)
     return refuse("identity.trust_anchors", bundle.error());
   auto certText = readSmallFile(paths_.certFile);

@@ -172,19 +172,30 @@ void ProxyRuntime::startIdentity() {
   identityStore_ = std::make_unique<identity::IdentityStore>(
       identity::SpiffeId::parse(settings.id).value(), registry_);
   if (settings.usesService()) {
-    throw StartupError(
-        "identity.service: requesting certificates from the identity service "
-        "is not implemented yet; use identity.cert_file and identity.key_file");
-  }
-  certificateFiles_ = std::make_unique<identity::CertificateFiles>(
-      identity::CertificateFiles::Paths{settings.trustAnchors, settings.certFile, settings.keyFile},
-      *identityStore_, mainContext_.get_executor());
-  certificateFiles_->start();
-  if (!identityStore_->ready()) {
-    spdlog::warn(
-        "identity: no valid certificate for {} yet; /ready answers 503 until one is "
-        "loaded from {}",
-        settings.id, settings.certFile);
+    // The service presents the identity `wasmesh identity serve` takes by default.
+    auto serviceId = identity::SpiffeId::workload(identityStore_->workload().trustDomain(),
+                                                  "wasmesh", "identity");
+    identityClient_ = std::make_unique<identity::IdentityServiceClient>(
+        identity::IdentityServiceClient::Settings{*settings.service, std::move(*serviceId),
+                                                  settings.trustAnchors, settings.tokenFile},
+        *identityStore_, mainContext_.get_executor());
+    identityClient_->start();
+    spdlog::info(
+        "identity: requesting a certificate for {} from {}; /ready answers 503 until "
+        "one is held",
+        settings.id, formatSocketAddress(*settings.service));
+  } else {
+    certificateFiles_ = std::make_unique<identity::CertificateFiles>(
+        identity::CertificateFiles::Paths{settings.trustAnchors, settings.certFile,
+                                          settings.keyFile},
+        *identityStore_, mainContext_.get_executor());
+    certificateFiles_->start();
+    if (!identityStore_->ready()) {
+      spdlog::warn(
+          "identity: no valid certificate for {} yet; /ready answers 503 until one is "
+          "loaded from {}",
+          settings.id, settings.certFile);
+    }
   }
   // Issue 4 is landing in parts: the certificate is held and served to /ready and metrics,
   // but connections do not use it yet.
@@ -283,6 +294,8 @@ void ProxyRuntime::finish() {
   admin_.close();
   if (certificateFiles_)
     certificateFiles_->stop();
+  if (identityClient_)
+    identityClient_->stop();
   if (discovery_)
     discovery_->stop();
   boost::system::error_code ignored;

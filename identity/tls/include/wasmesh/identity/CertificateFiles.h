@@ -41,7 +41,4 @@ class CertificateFiles {
   FileWatcher watcher_;
 };
 
-// True when the setting holds PEM text rather than a path.
-bool isInlinePem(const std::string& value);
-
 }  // namespace wasmesh::identity

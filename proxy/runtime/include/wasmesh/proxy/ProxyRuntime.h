@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wasmesh/identity/CertificateFiles.h"
+#include "wasmesh/identity/IdentityServiceClient.h"
 #include "wasmesh/identity/IdentityStore.h"
 #include "wasmesh/metrics/Registry.h"
 #include "wasmesh/proxy/AdminServer.h"
@@ -81,6 +82,7 @@ class ProxyRuntime {
   // The proxy's identity and the sources that keep it current; null when unmeshed.
   std::unique_ptr<identity::IdentityStore> identityStore_;
   std::unique_ptr<identity::CertificateFiles> certificateFiles_;
+  std::unique_ptr<identity::IdentityServiceClient> identityClient_;
   std::unique_ptr<DiscoveryFile> discovery_;
   std::atomic<bool> ready_{false};
   bool draining_ = false;
