@@ -169,6 +169,17 @@ std::string PortSet::toString() const {
   return out;
 }
 
+bool isDnsLabel(std::string_view text) noexcept {
+  constexpr std::size_t kMaxDnsLabelLength = 63;
+  if (text.empty() || text.size() > kMaxDnsLabelLength)
+    return false;
+  if (text.front() == '-' || text.back() == '-')
+    return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 Result<PortSet> parsePortSet(std::string_view text) {
   std::vector<PortSet::Range> ranges;
   boost::system::error_code error;

@@ -8,7 +8,6 @@ namespace {
 constexpr std::string_view kScheme = "spiffe://";
 constexpr std::size_t kMaxIdLength = 2048;
 constexpr std::size_t kMaxTrustDomainLength = 255;
-constexpr std::size_t kMaxDnsLabelLength = 63;
 
 bool isLowerAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -33,14 +32,6 @@ bool hasWorkloadPrefix(const std::vector<std::string>& segments) {
 }
 
 }  // namespace
-
-bool isDnsLabel(std::string_view text) noexcept {
-  if (text.empty() || text.size() > kMaxDnsLabelLength)
-    return false;
-  if (text.front() == '-' || text.back() == '-')
-    return false;
-  return std::all_of(text.begin(), text.end(), [](char c) { return isLowerAlnum(c) || c == '-'; });
-}
 
 Result<SpiffeId> SpiffeId::parse(std::string_view text) {
   if (text.size() > kMaxIdLength || text.substr(0, kScheme.size()) != kScheme)

@@ -113,12 +113,9 @@ boost::asio::awaitable<Result<void>> IdentityServiceClient::refreshOnce() {
   auto bundle = loadTrustAnchors(settings_.trustAnchors);
   if (!bundle)
     co_return fail("identity.trust_anchors", bundle.error());
-  auto token = readSmallFile(settings_.tokenFile);
-  if (!token || token->empty())
-    co_return fail("identity.token_file " + settings_.tokenFile,
-                   make_error_code(errc::unauthenticated));
-  while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
-    token->pop_back();
+  auto token = readTokenFile(settings_.tokenFile);
+  if (!token)
+    co_return fail("identity.token_file " + settings_.tokenFile, token.error());
   auto key = PrivateKey::generate();
   if (!key)
     co_return fail("key", key.error());

@@ -11,10 +11,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "wasmesh/identity/TokenReviewCodec.h"
+#include "wasmesh/identity/TrustAnchors.h"
 
 namespace wasmesh::identity {
 namespace {
@@ -23,16 +22,6 @@ namespace http = boost::beast::http;
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 constexpr auto kReviewTimeout = std::chrono::seconds(5);
 constexpr std::uint64_t kMaxResponseBytes = std::uint64_t{64} * 1024;
-
-std::string readToken(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto token = text.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
-    token.pop_back();
-  return token;
-}
 
 }  // namespace
 
@@ -47,8 +36,9 @@ boost::asio::awaitable<Result<ServiceAccount>> TokenReviewClient::authenticate(s
     spdlog::warn("TokenReview at {}:{}: {}: {}", api_.host, api_.port, step, why);
     return Result<ServiceAccount>(errc::token_review_unavailable);
   };
-  const auto ownToken = readToken(api_.tokenFile);
-  if (ownToken.empty())
+  // Projected service-account tokens rotate: the file is read for every review.
+  const auto ownToken = readTokenFile(api_.tokenFile);
+  if (!ownToken)
     co_return unavailable("own token", "cannot read " + api_.tokenFile);
 
   auto executor = co_await boost::asio::this_coro::executor;
@@ -77,7 +67,7 @@ boost::asio::awaitable<Result<ServiceAccount>> TokenReviewClient::authenticate(s
   http::request<http::string_body> request{http::verb::post,
                                            "/apis/authentication.k8s.io/v1/tokenreviews", 11};
   request.set(http::field::host, api_.host);
-  request.set(http::field::authorization, "Bearer " + ownToken);
+  request.set(http::field::authorization, "Bearer " + *ownToken);
   request.set(http::field::content_type, "application/json");
   request.set(http::field::accept, "application/json");
   request.body() = tokenReviewRequestBody(token, api_.audiences);

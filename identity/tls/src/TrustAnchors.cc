@@ -25,6 +25,17 @@ Result<std::string> readSmallFile(const std::string& path) {
   return text;
 }
 
+Result<std::string> readTokenFile(const std::string& path) {
+  auto token = readSmallFile(path);
+  if (!token)
+    return errc::unauthenticated;
+  while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
+    token->pop_back();
+  if (token->empty())
+    return errc::unauthenticated;
+  return token;
+}
+
 Result<TrustBundle> loadTrustAnchors(const std::string& setting) {
   if (isInlinePem(setting))
     return TrustBundle::fromPem(setting);

@@ -161,8 +161,13 @@ int runIdentityServe(const IdentityServeOptions& options) {
       renew.async_wait([&](const boost::system::error_code& error) {
         if (error)
           return;
-        presentOwnIdentity(tls, authority, *id, lifetimeSeconds);
-        spdlog::info("identity service: renewed its own certificate");
+        try {
+          presentOwnIdentity(tls, authority, *id, lifetimeSeconds);
+          spdlog::info("identity service: renewed its own certificate");
+        } catch (const std::exception& failure) {
+          // Keep serving with the current certificate; it is valid for another half-life.
+          spdlog::error("identity service: cannot renew its own certificate: {}", failure.what());
+        }
         scheduleRenewal();
       });
     };

@@ -4,6 +4,8 @@
 #include <array>
 #include <optional>
 
+#include "wasmesh/common/ValueParsers.h"
+
 namespace wasmesh::proxy {
 namespace {
 
@@ -27,19 +29,9 @@ constexpr std::size_t kMaxComponentBytes = 63;
 constexpr std::size_t kMinRecordBytes =
     1 + (kTlvHeaderBytes + kPortBytes) + (kTlvHeaderBytes + kProtocolBytes);
 
-bool isLowerAlnum(std::uint8_t c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// RFC 1123 label, the rule identity/ applies to component names (SpiffeId's isDnsLabel);
-// repeated here because proxy/mesh depends on nothing but common/.
+// RFC 1123 label, the rule SPIFFE component identities use too (common/'s isDnsLabel).
 bool isComponentName(std::span<const std::uint8_t> name) {
-  if (name.empty() || name.size() > kMaxComponentBytes)
-    return false;
-  if (name.front() == '-' || name.back() == '-')
-    return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](std::uint8_t c) { return isLowerAlnum(c) || c == '-'; });
+  return isDnsLabel({reinterpret_cast<const char*>(name.data()), name.size()});
 }
 
 bool isKnownProtocol(std::uint8_t value) {

@@ -159,7 +159,8 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(make_error_code(errc::idle_timeout)));
     co_return;
   }
-  if (outcome.result) {
+  // Formatting the address costs on every connection: only when trace is on.
+  if (outcome.result && spdlog::should_log(spdlog::level::trace)) {
     spdlog::trace("{} connection to {}: {} after {} us ({})", directionName(role_.direction),
                   formatSocketAddress(routed->labelTarget), detailedResultName(*outcome.result),
                   std::chrono::duration_cast<std::chrono::microseconds>(outcome.took).count(),

@@ -48,6 +48,11 @@ class PortSet {
   std::vector<Range> ranges_;
 };
 
+// A DNS label as Kubernetes names namespaces and service accounts (RFC 1123): 1..63 of
+// [a-z0-9-], starting and ending alphanumeric. SPIFFE workload paths, server names and mesh
+// component names all use it.
+bool isDnsLabel(std::string_view text) noexcept;
+
 // "25,587,8000-8100"; whitespace and empty entries are ignored; named ports are errors.
 Result<PortSet> parsePortSet(std::string_view text);
 

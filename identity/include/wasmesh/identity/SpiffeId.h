@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "wasmesh/common/Error.h"
+#include "wasmesh/common/ValueParsers.h"
 
 namespace wasmesh::identity {
 
@@ -46,8 +47,7 @@ class SpiffeId {
   std::vector<std::string> segments_;
 };
 
-// A DNS label as Kubernetes names namespaces and service accounts (RFC 1123): 1..63 of
-// [a-z0-9-], starting and ending alphanumeric.
-bool isDnsLabel(std::string_view text) noexcept;
+// The DNS-label rule lives in common/, shared with the mesh transport header.
+using wasmesh::isDnsLabel;
 
 }  // namespace wasmesh::identity

@@ -13,5 +13,7 @@ Result<TrustBundle> loadTrustAnchors(const std::string& setting);
 
 // A certificate, key or token file: small, so anything larger is refused unread.
 Result<std::string> readSmallFile(const std::string& path);
+// A bearer token file without its trailing newline; unauthenticated when missing or empty.
+Result<std::string> readTokenFile(const std::string& path);
 
 }  // namespace wasmesh::identity
