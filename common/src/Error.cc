@@ -69,6 +69,18 @@ class WasmeshCategory final : public boost::system::error_category {
         return "invalid mesh transport header";
       case errc::transport_header_too_large:
         return "mesh transport header too large";
+      case errc::tls_handshake_failed:
+        return "TLS handshake failed";
+      case errc::tls_handshake_timeout:
+        return "TLS handshake timed out";
+      case errc::tls_required:
+        return "not a TLS ClientHello on a port that requires mesh TLS";
+      case errc::unknown_server_name:
+        return "SNI names no local identity";
+      case errc::forbidden_target_port:
+        return "target port belongs to the proxy itself";
+      case errc::identity_not_ready:
+        return "no valid certificate for the proxy's identity";
     }
     return "unknown wasmesh error";
   }

@@ -63,6 +63,19 @@ enum class errc {
   invalid_transport_header,
   // A mesh transport header declares more bytes than the limit.
   transport_header_too_large,
+  // A TLS handshake failed for a reason other than the peer's certificate (no shared
+  // version or ALPN, a missing client certificate, bytes that are not TLS).
+  tls_handshake_failed,
+  // A TLS handshake did not finish within its deadline.
+  tls_handshake_timeout,
+  // A connection to the mesh port did not start with a TLS ClientHello.
+  tls_required,
+  // A ClientHello's SNI names none of the proxy's local identities.
+  unknown_server_name,
+  // A mesh connection asks for a port the proxy itself listens on.
+  forbidden_target_port,
+  // The proxy has no valid certificate for its identity yet (or any more).
+  identity_not_ready,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;
