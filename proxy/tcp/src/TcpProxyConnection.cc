@@ -12,6 +12,7 @@
 #include "wasmesh/proxy/DetectingConnector.h"
 #include "wasmesh/proxy/ErrnoName.h"
 #include "wasmesh/proxy/OriginalDestination.h"
+#include "wasmesh/proxy/PlainStream.h"
 #include "wasmesh/proxy/TcpRelay.h"
 
 namespace wasmesh::proxy {
@@ -186,7 +187,9 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   }
   connector.releaseBuffer();
 
-  TcpRelay relay(client_, server_, services_.buffers, clientMetrics, serverMetrics);
+  PlainStream clientStream(client_);
+  PlainStream serverStream(server_);
+  TcpRelay relay(clientStream, serverStream, services_.buffers, clientMetrics, serverMetrics);
   const auto outcomeOfRelay = co_await relay.run(traffic.idleTimeout);
   client_.close(ignored);
   server_.close(ignored);

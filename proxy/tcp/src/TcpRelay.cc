@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "wasmesh/common/Error.h"
 
@@ -42,9 +41,8 @@ bool wasReset(boost::asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-TcpRelay::TcpRelay(boost::asio::ip::tcp::socket& client, boost::asio::ip::tcp::socket& server,
-                   BufferPool& buffers, TcpSideMetrics& clientMetrics,
-                   TcpSideMetrics& serverMetrics)
+TcpRelay::TcpRelay(ByteStream& client, ByteStream& server, BufferPool& buffers,
+                   TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics)
     : client_(client),
       server_(server),
       buffers_(buffers),
@@ -54,16 +52,13 @@ TcpRelay::TcpRelay(boost::asio::ip::tcp::socket& client, boost::asio::ip::tcp::s
 boost::asio::awaitable<RelayOutcome> TcpRelay::run(std::chrono::milliseconds idleTimeout) {
   using boost::asio::experimental::awaitable_operators::operator&&;
   using boost::asio::experimental::awaitable_operators::operator||;
-  boost::system::error_code ignored;
-  client_.non_blocking(true, ignored);
-  server_.non_blocking(true, ignored);
   co_await ((pump(Side::client) && pump(Side::server)) || watchIdle(idleTimeout));
   co_return outcome_;
 }
 
 boost::asio::awaitable<void> TcpRelay::pump(Side from) {
-  auto& source = socket(from);
-  auto& sink = socket(from == Side::client ? Side::server : Side::client);
+  auto& source = stream(from);
+  auto& sink = stream(from == Side::client ? Side::server : Side::client);
   auto& sourceMetrics = from == Side::client ? clientMetrics_ : serverMetrics_;
   auto& sinkMetrics = from == Side::client ? serverMetrics_ : clientMetrics_;
   const Side to = from == Side::client ? Side::server : Side::client;
@@ -71,24 +66,22 @@ boost::asio::awaitable<void> TcpRelay::pump(Side from) {
     auto buffer = buffers_.acquire();
     boost::system::error_code readError;
     const auto bytesRead =
-        source.read_some(boost::asio::buffer(buffer.data(), buffers_.bufferSize()), readError);
+        source.readSome(std::span<std::uint8_t>(buffer.data(), buffers_.bufferSize()), readError);
     if (readError == boost::asio::error::would_block) {
       // Nothing to read: give the buffer back before sleeping, so idle costs no memory.
       buffer.release();
-      auto [waitError] = co_await source.async_wait(boost::asio::socket_base::wait_read, kNoThrow);
-      if (waitError) {
+      if (auto waitError = co_await source.waitToRead()) {
         fail(from, waitError);
         co_return;
       }
       continue;
     }
     if (readError == boost::asio::error::eof) {
-      if (!finSent_[from == Side::client ? 0 : 1] && wasReset(source)) {
+      if (!finSent_[from == Side::client ? 0 : 1] && wasReset(source.socket())) {
         fail(from, boost::asio::error::connection_reset);
         co_return;
       }
-      boost::system::error_code ignored;
-      sink.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+      co_await sink.shutdownSend();
       finSent_[to == Side::client ? 0 : 1] = true;
       co_return;
     }
@@ -98,13 +91,11 @@ boost::asio::awaitable<void> TcpRelay::pump(Side from) {
     }
     sourceMetrics.read(bytesRead);
     ++activity_;
-    auto [writeError, bytesWritten] = co_await boost::asio::async_write(
-        sink, boost::asio::buffer(buffer.data(), bytesRead), kNoThrow);
-    if (writeError) {
+    if (auto writeError = co_await sink.writeAll({buffer.data(), bytesRead})) {
       fail(to, writeError);
       co_return;
     }
-    sinkMetrics.wrote(bytesWritten);
+    sinkMetrics.wrote(bytesRead);
   }
 }
 
@@ -140,9 +131,9 @@ void TcpRelay::fail(Side side, const boost::system::error_code& error) {
     return;
   failed_ = true;
   (side == Side::client ? outcome_.clientError : outcome_.serverError) = error;
-  resetSocket(side == Side::client ? server_ : client_);
+  resetSocket(stream(side == Side::client ? Side::server : Side::client).socket());
   boost::system::error_code ignored;
-  socket(side).close(ignored);
+  stream(side).socket().close(ignored);
 }
 
 }  // namespace wasmesh::proxy

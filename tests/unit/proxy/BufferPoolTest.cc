@@ -7,7 +7,7 @@ namespace {
 
 TEST(BufferPoolTest, ReturnedBuffersAreReused) {
   BufferPool pool(1024, 4);
-  const char* first = nullptr;
+  const std::uint8_t* first = nullptr;
   {
     auto lease = pool.acquire();
     first = lease.data();

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "wasmesh/common/Error.h"
+#include "wasmesh/proxy/PlainStream.h"
 #include "wasmesh/proxy/TcpRelay.h"
 
 namespace wasmesh::proxy {
@@ -31,7 +32,9 @@ class TcpRelayTest : public ::testing::Test {
     outcome_ = boost::asio::co_spawn(
         relayContext_,
         [this, idleTimeout]() -> boost::asio::awaitable<RelayOutcome> {
-          TcpRelay relay(proxyClient_, proxyServer_, buffers_, clientMetrics_, serverMetrics_);
+          PlainStream client(proxyClient_);
+          PlainStream server(proxyServer_);
+          TcpRelay relay(client, server, buffers_, clientMetrics_, serverMetrics_);
           co_return co_await relay.run(idleTimeout);
         },
         boost::asio::use_future);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -13,7 +14,7 @@ class BufferPool {
   class Lease {
    public:
     Lease() = default;
-    Lease(BufferPool* pool, std::unique_ptr<char[]> buffer)
+    Lease(BufferPool* pool, std::unique_ptr<std::uint8_t[]> buffer)
         : pool_(pool), buffer_(std::move(buffer)) {}
     Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&& other) noexcept {
@@ -26,13 +27,13 @@ class BufferPool {
     Lease& operator=(const Lease&) = delete;
     ~Lease() { release(); }
 
-    char* data() const noexcept { return buffer_.get(); }
+    std::uint8_t* data() const noexcept { return buffer_.get(); }
     explicit operator bool() const noexcept { return buffer_ != nullptr; }
     void release();
 
    private:
     BufferPool* pool_ = nullptr;
-    std::unique_ptr<char[]> buffer_;
+    std::unique_ptr<std::uint8_t[]> buffer_;
   };
 
   // Keeps at most `maxIdle` free buffers; more are freed on return.
@@ -43,11 +44,11 @@ class BufferPool {
   std::size_t idleCount() const noexcept { return free_.size(); }
 
  private:
-  void giveBack(std::unique_ptr<char[]> buffer);
+  void giveBack(std::unique_ptr<std::uint8_t[]> buffer);
 
   std::size_t bufferSize_;
   std::size_t maxIdle_;
-  std::vector<std::unique_ptr<char[]>> free_;
+  std::vector<std::unique_ptr<std::uint8_t[]>> free_;
 };
 
 }  // namespace wasmesh::proxy

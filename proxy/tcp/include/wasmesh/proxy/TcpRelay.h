@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "wasmesh/proxy/BufferPool.h"
+#include "wasmesh/proxy/ByteStream.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 
 namespace wasmesh::proxy {
@@ -17,15 +18,15 @@ struct RelayOutcome {
   boost::system::error_code serverError;
 };
 
-// Copies bytes both ways until both directions have seen end-of-stream (a FIN is passed on
-// as a shutdown of the other socket, so half-closed conversations complete), one side
-// fails (the other is then reset, so the failure is visible end to end), or nothing moves
-// for `idleTimeout`. Backpressure is inherent: a direction does not read again until its
-// last chunk is written. Buffers come from the worker's pool only while bytes are in flight.
+// Copies bytes both ways (plain or TLS, whatever the streams are) until both directions have seen
+// end-of-stream (a FIN is passed on as a shutdown of the other socket, so half-closed conversations
+// complete), one side fails (the other is then reset, so the failure is visible end to end), or
+// nothing moves for `idleTimeout`. Backpressure is inherent: a direction does not read again until
+// its last chunk is written. Buffers come from the worker's pool only while bytes are in flight.
 class TcpRelay {
  public:
-  TcpRelay(boost::asio::ip::tcp::socket& client, boost::asio::ip::tcp::socket& server,
-           BufferPool& buffers, TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
+  TcpRelay(ByteStream& client, ByteStream& server, BufferPool& buffers,
+           TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
 
   boost::asio::awaitable<RelayOutcome> run(std::chrono::milliseconds idleTimeout);
 
@@ -35,12 +36,10 @@ class TcpRelay {
   boost::asio::awaitable<void> pump(Side from);
   boost::asio::awaitable<void> watchIdle(std::chrono::milliseconds idleTimeout);
   void fail(Side side, const boost::system::error_code& error);
-  boost::asio::ip::tcp::socket& socket(Side side) {
-    return side == Side::client ? client_ : server_;
-  }
+  ByteStream& stream(Side side) { return side == Side::client ? client_ : server_; }
 
-  boost::asio::ip::tcp::socket& client_;
-  boost::asio::ip::tcp::socket& server_;
+  ByteStream& client_;
+  ByteStream& server_;
   BufferPool& buffers_;
   TcpSideMetrics& clientMetrics_;
   TcpSideMetrics& serverMetrics_;

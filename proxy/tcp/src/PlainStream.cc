@@ -1,0 +1,44 @@
+#include "wasmesh/proxy/PlainStream.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace wasmesh::proxy {
+namespace {
+
+constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+}  // namespace
+
+PlainStream::PlainStream(boost::asio::ip::tcp::socket& socket) : socket_(socket) {
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
+}
+
+std::size_t PlainStream::readSome(std::span<std::uint8_t> into, boost::system::error_code& error) {
+  const auto count = socket_.read_some(boost::asio::buffer(into.data(), into.size()), error);
+  if (error == boost::asio::error::try_again)
+    error = boost::asio::error::would_block;
+  return count;
+}
+
+boost::asio::awaitable<boost::system::error_code> PlainStream::waitToRead() {
+  auto [error] = co_await socket_.async_wait(boost::asio::socket_base::wait_read, kNoThrow);
+  co_return error;
+}
+
+boost::asio::awaitable<boost::system::error_code> PlainStream::writeAll(
+    std::span<const std::uint8_t> bytes) {
+  auto [error, written] = co_await boost::asio::async_write(
+      socket_, boost::asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+  co_return error;
+}
+
+boost::asio::awaitable<void> PlainStream::shutdownSend() {
+  boost::system::error_code ignored;
+  socket_.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+  co_return;
+}
+
+}  // namespace wasmesh::proxy
