@@ -53,6 +53,23 @@ void addLifetimeOption(CLI::App& app, std::chrono::seconds& target, const std::s
       ->default_str(formatDuration(target));
 }
 
+// A signed duration: "-48h" starts the validity two days ago, "+1h" in an hour.
+void addNotBeforeOption(CLI::App& app, std::chrono::seconds& target) {
+  app.add_option_function<std::string>(
+         "--not-before",
+         [&target](const std::string& value) {
+           const bool negative = !value.empty() && value.front() == '-';
+           const bool signedValue = negative || (!value.empty() && value.front() == '+');
+           auto duration = parseDuration(signedValue ? value.substr(1) : value);
+           if (!duration)
+             reject("--not-before", value, duration.error().message());
+           const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*duration);
+           target = negative ? -seconds : seconds;
+         },
+         "Start of validity relative to now, e.g. -48h or +1h (default: now)")
+      ->type_name("OFFSET");
+}
+
 // Printed values come from certificates, which anyone can write: no control bytes reach the
 // terminal.
 std::string printable(std::string_view text) {
@@ -109,7 +126,8 @@ int runCaInit(const IdentityOptions& options, std::ostream& out, std::ostream& e
   const auto key = directory / CertificateAuthority::kIssuerKeyFile;
   if (!options.caInitForce && refuseExisting({root, issuer, key}, err))
     return 1;
-  auto authority = CertificateAuthority::init(options.trustDomain, options.caLifetime);
+  auto authority = CertificateAuthority::init(options.trustDomain, options.caLifetime,
+                                              Clock::now() + options.caNotBeforeOffset);
   if (!authority) {
     err << "wasmesh: cannot create the CA: " << authority.error().message() << "\n";
     return 1;
@@ -144,7 +162,7 @@ int runIssue(const IdentityOptions& options, std::ostream& out, std::ostream& er
     }
     if (!options.issueForce && refuseExisting({certificatePath, keyPath}, err))
       return 1;
-    const auto now = Clock::now();
+    const auto now = Clock::now() + options.issueNotBeforeOffset;
     auto key = identity::PrivateKey::generate();
     if (!key) {
       err << "wasmesh: cannot generate a key: " << key.error().message() << "\n";
@@ -262,6 +280,7 @@ void addIdentityCommands(CLI::App& identity, IdentityOptions& options) {
       ->type_name("DIR")
       ->required();
   addLifetimeOption(*init, options.caLifetime, "Lifetime of the root and the issuer");
+  addNotBeforeOption(*init, options.caNotBeforeOffset);
   init->add_flag("--force", options.caInitForce, "Replace existing CA files");
   options.caInit = init;
 
@@ -289,6 +308,7 @@ void addIdentityCommands(CLI::App& identity, IdentityOptions& options) {
       ->required();
   addLifetimeOption(*issue, options.issueLifetime,
                     "Lifetime of the certificate (clamped to the issuer's)");
+  addNotBeforeOption(*issue, options.issueNotBeforeOffset);
   issue->add_flag("--force", options.issueForce, "Replace existing tls.crt and tls.key");
   options.issue = issue;
 

@@ -12,12 +12,16 @@ struct IdentityOptions {
   std::string trustDomain;
   std::string caInitDirectory;
   std::chrono::seconds caLifetime{std::chrono::hours(8760)};
+  // --not-before: validity starts this far from now (negative: in the past). For tests and
+  // for clocks known to be behind.
+  std::chrono::seconds caNotBeforeOffset{0};
   bool caInitForce = false;
 
   std::string caDirectory;
   std::string id;
   std::string issueDirectory;
   std::chrono::seconds issueLifetime{std::chrono::hours(24)};
+  std::chrono::seconds issueNotBeforeOffset{0};
   bool issueForce = false;
 
   std::string inspectFile;

@@ -120,6 +120,7 @@ void ProxyRuntime::bindAdmin() {
                        bound.error().message());
   }
   spdlog::info("admin listening on {}", formatSocketAddress(*bound));
+  mesh_.proxyPorts.push_back(bound->port());
 }
 
 void ProxyRuntime::bindListeners() {
@@ -197,9 +198,7 @@ void ProxyRuntime::startIdentity() {
           settings.id, settings.certFile);
     }
   }
-  // Issue 4 is landing in parts: the certificate is held and served to /ready and metrics,
-  // but connections do not use it yet.
-  spdlog::warn("identity: this build does not do mesh TLS on connections yet");
+  mesh_.identities = identityStore_.get();
 }
 
 void ProxyRuntime::startDiscovery() {
@@ -210,6 +209,11 @@ void ProxyRuntime::startDiscovery() {
   if (!opened)
     throw StartupError("discovery.file: " + opened.error());
   discovery_ = std::move(*opened);
+  if (identityStore_) {
+    mesh_.discovery = discovery_.get();
+  } else {
+    spdlog::warn("discovery: no identity configured, so no destination is meshed");
+  }
   spdlog::info("discovery: {} destinations from {}", discovery_->current()->size(),
                config_.discoveryFile);
 }
@@ -224,10 +228,12 @@ int ProxyRuntime::run() {
     slot.worker = std::make_unique<Worker>(index);
     slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
     slot.services = std::make_unique<WorkerServices>(
-        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_});
+        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_, mesh_});
     workers_.push_back(std::move(slot));
   }
   bindListeners();
+  for (const auto& listener : listeners_)
+    mesh_.proxyPorts.push_back(listener.endpoint.port());
   for (auto& slot : workers_) {
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
       boost::asio::co_spawn(slot.worker->context(),

@@ -58,7 +58,10 @@ TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
       {"target_ip", ip},
       {"target_port", port},
   };
-  if (side.passthroughSni) {
+  if (side.peerIdentity) {
+    labels.emplace_back("tls", "true");
+    labels.emplace_back(side.peer == Peer::src ? "client_id" : "server_id", *side.peerIdentity);
+  } else if (side.passthroughSni) {
     labels.emplace_back("tls", "opaque");
     labels.emplace_back("sni", *side.passthroughSni);
   } else {

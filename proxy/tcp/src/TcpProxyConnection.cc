@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
@@ -11,9 +12,12 @@
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/proxy/DetectingConnector.h"
 #include "wasmesh/proxy/ErrnoName.h"
+#include "wasmesh/proxy/MeshClientConnector.h"
+#include "wasmesh/proxy/MeshServerAcceptor.h"
 #include "wasmesh/proxy/OriginalDestination.h"
 #include "wasmesh/proxy/PlainStream.h"
 #include "wasmesh/proxy/TcpRelay.h"
+#include "wasmesh/proxy/TimedConnect.h"
 
 namespace wasmesh::proxy {
 namespace {
@@ -73,11 +77,23 @@ Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
   if (role_.fixedTarget)
     return Route{*role_.fixedTarget, *role_.fixedTarget};
   auto original = originalDestination(client_);
+  boost::system::error_code ec;
+  if (!original && role_.direction == Direction::inbound && services_.mesh.identities != nullptr) {
+    // Not redirected, so addressed to the proxy itself: the direct path too (a pod without
+    // the iptables rules, or a client that dialled the inbound port).
+    const auto local = client_.local_endpoint(ec);
+    if (!ec)
+      return Route{local, local, true};
+  }
   if (!original)
     return original.error();
-  boost::system::error_code ec;
-  if (*original == client_.local_endpoint(ec))
+  if (*original == client_.local_endpoint(ec)) {
+    // Addressed to the inbound port itself: the mesh transport's direct path, which only a
+    // proxy with an identity serves. Anything else arriving here is a redirect loop.
+    if (role_.direction == Direction::inbound && services_.mesh.identities != nullptr)
+      return Route{*original, *original, true};
     return errc::proxy_loop;
+  }
   if (role_.direction == Direction::outbound)
     return Route{*original, *original};
   // Inbound traffic goes to the application on the same port over loopback.
@@ -91,9 +107,10 @@ Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
 TcpSideLabels TcpProxyConnection::clientLabels(const Route& route,
                                                const Detection& detection) const {
   // The accepting side: inbound clients come from the network, outbound ones from the app.
-  TcpSideLabels labels{role_.direction, Peer::src, route.labelTarget,
-                       role_.direction == Direction::inbound ? "no_tls_from_remote" : "loopback",
-                       std::nullopt};
+  TcpSideLabels labels{
+      role_.direction,   Peer::src,
+      route.labelTarget, role_.direction == Direction::inbound ? "no_tls_from_remote" : "loopback",
+      std::nullopt,      std::nullopt};
   // Inbound TLS the proxy does not terminate is passed through, as Linkerd labels it.
   if (role_.direction == Direction::inbound && detection.protocol == DetectedProtocol::tls)
     labels.passthroughSni = detection.tls.serverName;
@@ -101,9 +118,11 @@ TcpSideLabels TcpProxyConnection::clientLabels(const Route& route,
 }
 
 TcpSideLabels TcpProxyConnection::serverLabels(const Route& route) const {
-  return {role_.direction, Peer::dst,
+  return {role_.direction,
+          Peer::dst,
           role_.direction == Direction::inbound ? route.connectTo : route.labelTarget,
           role_.direction == Direction::inbound ? "loopback" : "not_provided_by_service_discovery",
+          std::nullopt,
           std::nullopt};
 }
 
@@ -122,6 +141,19 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   boost::system::error_code ignored;
   // Before detection: a server's greeting is relayed the moment it is decided.
   client_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  if (routed->direct) {
+    co_await serveMeshInbound(*routed, {}, {});
+    co_return;
+  }
+  if (role_.direction == Direction::outbound && services_.mesh.discovery != nullptr &&
+      services_.mesh.identities != nullptr) {
+    // The table is kept for the connection's life: a reload cannot pull it away.
+    const auto table = services_.mesh.discovery->current();
+    if (const auto* destination = table->lookup(routed->labelTarget.address())) {
+      co_await serveMeshOutbound(*routed, *destination);
+      co_return;
+    }
+  }
 
   const auto portClass = portClassOf(traffic, routed->labelTarget.port());
   DetectingConnector connector(
@@ -136,6 +168,19 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   if (outcome.result)
     services_.detectMetrics.record(role_.direction, *outcome.result, outcome.took, shard);
 
+  if (role_.direction == Direction::inbound && services_.mesh.identities != nullptr &&
+      outcome.detection.protocol == DetectedProtocol::tls && !outcome.connectError &&
+      !outcome.clientError && !outcome.idleExpired) {
+    const auto snapshot = services_.mesh.identities->current();
+    if (snapshot && snapshot->byServerName(outcome.detection.tls.serverName)) {
+      // Ours to terminate. The header names the target port; the connection detection made
+      // to the original port is not what the client asked for, so it is not used.
+      server_.close(ignored);
+      co_await serveMeshInbound(*routed, connector.bufferedClientBytes(),
+                                outcome.detection.tls.serverName);
+      co_return;
+    }
+  }
   auto clientMetrics = services_.metrics.side(clientLabels(*routed, outcome.detection), shard);
   clientMetrics.open();
   const auto replay = connector.bufferedClientBytes();
@@ -189,12 +234,151 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
 
   PlainStream clientStream(client_);
   PlainStream serverStream(server_);
-  TcpRelay relay(clientStream, serverStream, services_.buffers, clientMetrics, serverMetrics);
-  const auto outcomeOfRelay = co_await relay.run(traffic.idleTimeout);
+  co_await relay(clientStream, serverStream, clientMetrics, serverMetrics);
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::relay(ByteStream& client, ByteStream& server,
+                                                       TcpSideMetrics& clientMetrics,
+                                                       TcpSideMetrics& serverMetrics) {
+  TcpRelay relay(client, server, services_.buffers, clientMetrics, serverMetrics);
+  const auto outcome = co_await relay.run(role_.traffic->idleTimeout);
+  boost::system::error_code ignored;
   client_.close(ignored);
   server_.close(ignored);
-  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcomeOfRelay.clientError));
-  serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcomeOfRelay.serverError));
+  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.clientError));
+  serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(outcome.serverError));
+}
+
+void TcpProxyConnection::resetBoth() {
+  boost::system::error_code ignored;
+  for (auto* socket : {&client_, &server_}) {
+    if (!socket->is_open())
+      continue;
+    socket->set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    socket->close(ignored);
+  }
+}
+
+void TcpProxyConnection::refuse(std::string_view label, const std::string& detail) {
+  services_.metrics.countError(role_.direction, std::string(label), services_.worker.index());
+  boost::system::error_code ignored;
+  const auto peer = client_.remote_endpoint(ignored);
+  // Info, not debug: an operator chasing a failed mesh connection needs the reason, and
+  // refusals are rare between proxies that share trust anchors.
+  spdlog::info("{} mesh connection {} {} refused: {} ({})", directionName(role_.direction),
+               role_.direction == Direction::inbound ? "from" : "of", formatSocketAddress(peer),
+               label, detail);
+  resetBoth();
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::serveMeshOutbound(const Route& route,
+                                                                   const Destination& destination) {
+  const auto shard = services_.worker.index();
+  const auto& store = *services_.mesh.identities;
+  const auto snapshot = store.current();
+  const auto local = snapshot ? snapshot->byId(store.workload()) : nullptr;
+  if (!local || !store.ready()) {
+    // Failing closed: sending a meshed destination plaintext would be refused there anyway,
+    // and would hide that this proxy has no valid certificate.
+    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message());
+    co_return;
+  }
+  const auto& traffic = *role_.traffic;
+  TransportHeader header{route.labelTarget.port(), SessionProtocol::detect, std::nullopt};
+  switch (portClassOf(traffic, route.labelTarget.port())) {
+    case PortClass::opaque:
+      header.protocol = SessionProtocol::opaque;
+      break;
+    case PortClass::http1:
+      header.protocol = SessionProtocol::http1;
+      break;
+    case PortClass::http2:
+      header.protocol = SessionProtocol::http2;
+      break;
+    case PortClass::detect:
+      break;  // the server proxy detects, next to the server, where server-first shows
+  }
+  const boost::asio::ip::tcp::endpoint meshEndpoint{route.labelTarget.address(),
+                                                    destination.meshPort};
+  auto connected = co_await MeshClientConnector::connect(server_, meshEndpoint, destination, *local,
+                                                         header, traffic.connectTimeout);
+  if (!connected.stream) {
+    refuse(connected.label, connected.detail);
+    co_return;
+  }
+  TcpSideLabels clientSide{Direction::outbound, Peer::src,    route.labelTarget,
+                           "loopback",          std::nullopt, std::nullopt};
+  TcpSideLabels serverSide{Direction::outbound, Peer::dst,
+                           route.labelTarget,   {},
+                           std::nullopt,        destination.identity.toString()};
+  auto clientMetrics = services_.metrics.side(clientSide, shard);
+  auto serverMetrics = services_.metrics.side(serverSide, shard);
+  clientMetrics.open();
+  serverMetrics.open();
+  PlainStream clientStream(client_);
+  co_await relay(clientStream, *connected.stream, clientMetrics, serverMetrics);
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
+    const Route& route, std::span<const std::uint8_t> clientHello, std::string_view serverName) {
+  const auto shard = services_.worker.index();
+  const auto snapshot = services_.mesh.identities->current();
+  if (!snapshot || !services_.mesh.identities->ready()) {
+    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message());
+    co_return;
+  }
+  const auto& traffic = *role_.traffic;
+  const auto deadline = acceptedAt_ + traffic.detectTimeout;
+  MeshServerAcceptor::Outcome accepted;
+  // Two statements, not a conditional expression: GCC 12 miscompiles co_await inside one.
+  if (clientHello.empty()) {
+    accepted = co_await MeshServerAcceptor::accept(client_, *snapshot, deadline);
+  } else {
+    accepted =
+        co_await MeshServerAcceptor::accept(client_, clientHello, serverName, *snapshot, deadline);
+  }
+  if (!accepted.stream) {
+    refuse(accepted.label, accepted.detail);
+    co_return;
+  }
+  const auto port = accepted.header.targetPort;
+  const auto& ownPorts = services_.mesh.proxyPorts;
+  if (std::find(ownPorts.begin(), ownPorts.end(), port) != ownPorts.end()) {
+    refuse("forbidden_target_port", "port " + std::to_string(port) + " is the proxy's own");
+    co_return;
+  }
+  // The application listens on the pod's address or on loopback: loopback reaches both.
+  const auto& address = route.labelTarget.address();
+  const boost::asio::ip::tcp::endpoint target{
+      address.is_v4() ? boost::asio::ip::address(boost::asio::ip::address_v4::loopback())
+                      : boost::asio::ip::address(boost::asio::ip::address_v6::loopback()),
+      port};
+  const Route meshRoute{{address, port}, target, route.direct};
+  TcpSideLabels clientSide{Direction::inbound, Peer::src,        meshRoute.labelTarget, {},
+                           std::nullopt,       accepted.clientId};
+  auto clientMetrics = services_.metrics.side(clientSide, shard);
+  clientMetrics.open();
+  clientMetrics.read(accepted.early.size());
+  if (auto error = co_await connectWithin(server_, target, traffic.connectTimeout)) {
+    spdlog::debug("inbound mesh connection to {} failed: {}", formatSocketAddress(target),
+                  error.message());
+    resetBoth();
+    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
+    co_return;
+  }
+  auto serverMetrics = services_.metrics.side(serverLabels(meshRoute), shard);
+  serverMetrics.open();
+  PlainStream serverStream(server_);
+  if (!accepted.early.empty()) {
+    if (auto error = co_await serverStream.writeAll(accepted.early)) {
+      resetBoth();
+      clientMetrics.close(aborted_ ? "ECONNABORTED" : "");
+      serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
+      co_return;
+    }
+    serverMetrics.wrote(accepted.early.size());
+  }
+  co_await relay(*accepted.stream, serverStream, clientMetrics, serverMetrics);
 }
 
 }  // namespace wasmesh::proxy

@@ -66,12 +66,14 @@ class TcpRelayTest : public ::testing::Test {
                                                     Peer::src,
                                                     {boost::asio::ip::make_address("10.0.0.1"), 80},
                                                     "loopback",
+                                                    std::nullopt,
                                                     std::nullopt},
                                                    0);
   TcpSideMetrics serverMetrics_ = tcpMetrics_.side({Direction::outbound,
                                                     Peer::dst,
                                                     {boost::asio::ip::make_address("10.0.0.1"), 80},
                                                     "not_provided_by_service_discovery",
+                                                    std::nullopt,
                                                     std::nullopt},
                                                    0);
   BufferPool buffers_{4096, 4};

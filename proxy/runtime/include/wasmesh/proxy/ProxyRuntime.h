@@ -84,6 +84,8 @@ class ProxyRuntime {
   std::unique_ptr<identity::CertificateFiles> certificateFiles_;
   std::unique_ptr<identity::IdentityServiceClient> identityClient_;
   std::unique_ptr<DiscoveryFile> discovery_;
+  // Points into the members above; filled before the first connection is accepted.
+  MeshServices mesh_;
   std::atomic<bool> ready_{false};
   bool draining_ = false;
   std::chrono::steady_clock::time_point drainDeadline_;

@@ -19,10 +19,13 @@ struct TcpSideLabels {
   Direction direction = Direction::inbound;
   Peer peer = Peer::src;
   boost::asio::ip::tcp::endpoint target;
-  // Until identity exists the proxy terminates no TLS: tls="no_identity" with a reason, or
-  // for a ClientHello it passes through, tls="opaque" with the client's SNI.
+  // Without mesh TLS: tls="no_identity" with a reason, or for a ClientHello passed through
+  // untouched, tls="opaque" with the client's SNI.
   std::string noTlsReason;
   std::optional<std::string> passthroughSni;
+  // Mesh TLS (takes precedence): tls="true" with the SPIFFE ID the peer proved, as client_id
+  // on the accepting side (src) and server_id on the connecting side (dst).
+  std::optional<std::string> peerIdentity;
 };
 
 // The series of one side of one connection. Handles are looked up once when the connection

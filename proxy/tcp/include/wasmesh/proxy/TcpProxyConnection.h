@@ -4,11 +4,17 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "wasmesh/common/Error.h"
+#include "wasmesh/identity/IdentityStore.h"
 #include "wasmesh/proxy/BufferPool.h"
+#include "wasmesh/proxy/ByteStream.h"
 #include "wasmesh/proxy/Config.h"
 #include "wasmesh/proxy/DetectMetrics.h"
+#include "wasmesh/proxy/DiscoveryFile.h"
 #include "wasmesh/proxy/ProtocolDetector.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
@@ -38,6 +44,17 @@ class ConnectionLimiter {
   std::atomic<std::uint32_t> active_{0};
 };
 
+// What meshed connections need, shared by all workers. Owned by the runtime.
+struct MeshServices {
+  // Null when the proxy runs unmeshed (no identity configured).
+  const identity::IdentityStore* identities = nullptr;
+  // Null without a discovery file: no destination is meshed.
+  const DiscoveryFile* discovery = nullptr;
+  // Ports the proxy itself listens on: a mesh connection may not ask for them, or a remote
+  // client could reach the outbound listener (and leave with this pod's identity) or admin.
+  std::vector<std::uint16_t> proxyPorts;
+};
+
 // Everything a worker's connections share. Owned by the runtime, one per worker.
 struct WorkerServices {
   Worker& worker;
@@ -45,6 +62,7 @@ struct WorkerServices {
   TcpMetrics& metrics;
   DetectMetrics& detectMetrics;
   ConnectionLimiter& limiter;
+  const MeshServices& mesh;
 };
 
 // One accepted TCP connection: finds where it should go, detects the client's protocol
@@ -69,17 +87,33 @@ class TcpProxyConnection final : public Abortable {
   struct Route {
     boost::asio::ip::tcp::endpoint labelTarget;  // what the client asked for
     boost::asio::ip::tcp::endpoint connectTo;    // where the proxy connects
+    // Inbound, addressed to the proxy's own port: a mesh connection whose transport header
+    // names the target.
+    bool direct = false;
   };
 
   Result<Route> route();
   TcpSideLabels clientLabels(const Route& route, const Detection& detection) const;
   TcpSideLabels serverLabels(const Route& route) const;
+  boost::asio::awaitable<void> serveMeshOutbound(const Route& route,
+                                                 const Destination& destination);
+  // `clientHello` and `serverName`: what detection read, on the redirected path; empty on
+  // the direct path, where the acceptor reads the ClientHello itself.
+  boost::asio::awaitable<void> serveMeshInbound(const Route& route,
+                                                std::span<const std::uint8_t> clientHello,
+                                                std::string_view serverName);
+  boost::asio::awaitable<void> relay(ByteStream& client, ByteStream& server,
+                                     TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
+  // Refuses the client with a reset (a failed upstream must not look like an empty answer).
+  void resetBoth();
+  void refuse(std::string_view label, const std::string& detail);
 
   boost::asio::ip::tcp::socket client_;
   boost::asio::ip::tcp::socket server_;
   const ListenerRole& role_;
   WorkerServices& services_;
   bool aborted_ = false;
+  std::chrono::steady_clock::time_point acceptedAt_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace wasmesh::proxy
