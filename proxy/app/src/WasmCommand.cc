@@ -171,8 +171,9 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
          },
          "Linear memory the guest may grow to (KiB, MiB, GiB)")
       ->type_name("SIZE");
-  run->add_option("--env", options.environment, "Environment variable for the guest")
-      ->type_name("NAME=VALUE");
+  run->add_option("--env", options.environment, "Environment variable for the guest (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
   run->add_option("module", options.module, "The .wasm module")->type_name("MODULE")->required();
   // Everything after MODULE is the guest's, flags included.
   run->prefix_command();
