@@ -48,6 +48,10 @@ class V8Instance final : public Instance {
   WasmResult<void> writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) override;
   std::uint64_t memorySize() override;
   const std::optional<WasmError>& failure() const override { return failure_; }
+  void clearTrap() override {
+    if (failure_ && failure_->code == errc::wasm_trap)
+      failure_.reset();
+  }
 
   // The exports object, for another instance importing from this one (needs a HandleScope).
   ::v8::Local<::v8::Object> exports() const { return exports_.Get(runtime_->isolate()); }

@@ -38,13 +38,14 @@ class WabtEngine final : public Engine {
       std::string message = errors.empty() ? "rejected by wabt" : errors.front().message;
       return WasmError::make(errc::wasm_invalid_module, std::move(message));
     }
-    auto module = interp::Module::New(store_, std::move(desc));
+    auto module = interp::Module::New(*store_, std::move(desc));
     return std::make_shared<WabtModule>(store_, std::move(module), std::move(*info), limits);
   }
 
  private:
   ::wabt::Features features_;
-  interp::Store store_{features_};
+  // Shared with every module and instance, whose references into it must go first.
+  std::shared_ptr<interp::Store> store_ = std::make_shared<interp::Store>(features_);
 };
 
 }  // namespace

@@ -6,10 +6,10 @@
 
 namespace wasmesh::wasm::wabt {
 
-WabtInstance::WabtInstance(interp::Store& store, interp::Module::Ptr module,
+WabtInstance::WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
                            interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
                            Limits limits)
-    : store_(store),
+    : store_(std::move(store)),
       module_(std::move(module)),
       instance_(std::move(instance)),
       hostState_(std::move(hostState)),
@@ -21,7 +21,7 @@ WabtInstance::WabtInstance(interp::Store& store, interp::Module::Ptr module,
       continue;
     // WASI's convention is the export "memory"; otherwise the first exported memory.
     if (memory == nullptr || exports[i].name == "memory")
-      memory = store_.UnsafeGet<interp::Memory>(instance_->exports()[i]).get();
+      memory = store_->UnsafeGet<interp::Memory>(instance_->exports()[i]).get();
   }
   hostState_->memory = memory;
 }
@@ -50,10 +50,10 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
   if (failure_)
     return *failure_;
   auto ref = exportRef(exportName);
-  if (!ref || !store_.Is<interp::Func>(*ref)) {
+  if (!ref || !store_->Is<interp::Func>(*ref)) {
     return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
   }
-  auto func = store_.UnsafeGet<interp::Func>(*ref);
+  auto func = store_->UnsafeGet<interp::Func>(*ref);
   const auto& type = func->type();
   if (type.params.size() != args.size()) {
     return WasmError::make(
@@ -85,7 +85,7 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
     // The thread lives on the heap so that, if the budget throws through the interpreter
     // (whose library is built without exceptions and so runs no destructors), it is still
     // destroyed by this frame.
-    auto thread = std::make_unique<interp::Thread>(store_, budget.get());
+    auto thread = std::make_unique<interp::Thread>(*store_, budget.get());
     try {
       status = func->Call(*thread, params, results, &trap);
     } catch (const BudgetExhausted& exhausted) {
@@ -121,9 +121,9 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
 
 WasmResult<Value> WabtInstance::global(std::string_view exportName) {
   auto ref = exportRef(exportName);
-  if (!ref || !store_.Is<interp::Global>(*ref))
+  if (!ref || !store_->Is<interp::Global>(*ref))
     return WasmError::make(errc::wasm_bad_call, "no exported global " + std::string(exportName));
-  auto global = store_.UnsafeGet<interp::Global>(*ref);
+  auto global = store_->UnsafeGet<interp::Global>(*ref);
   auto type = fromWabt(global->type().type);
   if (!type)
     return WasmError::make(errc::wasm_bad_call, "global of an unsupported type");

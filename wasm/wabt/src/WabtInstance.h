@@ -19,8 +19,9 @@ struct WabtHostState {
 
 class WabtInstance final : public Instance {
  public:
-  WabtInstance(interp::Store& store, interp::Module::Ptr module, interp::Instance::Ptr instance,
-               std::shared_ptr<WabtHostState> hostState, Limits limits);
+  WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
+               interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
+               Limits limits);
   ~WabtInstance() override;
   WabtInstance(const WabtInstance&) = delete;
   WabtInstance& operator=(const WabtInstance&) = delete;
@@ -33,15 +34,19 @@ class WabtInstance final : public Instance {
   WasmResult<void> writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) override;
   std::uint64_t memorySize() override;
   const std::optional<WasmError>& failure() const override { return failure_; }
+  void clearTrap() override {
+    if (failure_ && failure_->code == errc::wasm_trap)
+      failure_.reset();
+  }
 
   // The export's object in the store, for another instance importing it.
   std::optional<interp::Ref> exportRef(std::string_view name) const;
-  interp::Store& store() const { return store_; }
+  interp::Store& store() const { return *store_; }
 
  private:
   WasmError fail(WasmError error);
 
-  interp::Store& store_;
+  std::shared_ptr<interp::Store> store_;  // first: outlives the references below
   interp::Module::Ptr module_;
   interp::Instance::Ptr instance_;
   std::shared_ptr<WabtHostState> hostState_;

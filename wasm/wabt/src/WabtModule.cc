@@ -68,10 +68,10 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
       return WasmError::make(errc::wasm_link_error,
                              "unknown import " + import.module + "." + import.name);
     }
-    externs.push_back(makeHostFunc(store_, *function, state).ref());
+    externs.push_back(makeHostFunc(*store_, *function, state).ref());
   }
   interp::Trap::Ptr trap;
-  auto instance = interp::Instance::Instantiate(store_, module_.ref(), externs, &trap);
+  auto instance = interp::Instance::Instantiate(*store_, module_.ref(), externs, &trap);
   if (!instance) {
     const std::string message = trap ? trap->message() : "instantiation failed";
     if (state->outcome && state->outcome->kind == HostOutcome::Kind::exit)

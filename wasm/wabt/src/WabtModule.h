@@ -9,14 +9,18 @@ namespace wasmesh::wasm::wabt {
 
 class WabtModule final : public Module {
  public:
-  WabtModule(interp::Store& store, interp::Module::Ptr module, ModuleInfo info, Limits limits)
-      : store_(store), module_(std::move(module)), info_(std::move(info)), limits_(limits) {}
+  WabtModule(std::shared_ptr<interp::Store> store, interp::Module::Ptr module, ModuleInfo info,
+             Limits limits)
+      : store_(std::move(store)),
+        module_(std::move(module)),
+        info_(std::move(info)),
+        limits_(limits) {}
 
   const ModuleInfo& info() const override { return info_; }
   WasmResult<std::shared_ptr<Instance>> instantiate(const Imports& imports) override;
 
  private:
-  interp::Store& store_;
+  std::shared_ptr<interp::Store> store_;  // first: outlives the reference below
   interp::Module::Ptr module_;
   ModuleInfo info_;
   Limits limits_;

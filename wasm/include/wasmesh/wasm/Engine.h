@@ -37,6 +37,10 @@ class Instance {
 
   // The first trap, limit or exit, once the instance has failed.
   virtual const std::optional<WasmError>& failure() const = 0;
+  // Lifts the latch after a trap. Only for the spec testsuite, whose scripts go on calling an
+  // instance after it trapped (the spec defines that state); a host keeps failed instances
+  // failed. Has no effect after a CPU limit, which may leave the engine's state undefined.
+  virtual void clearTrap() = 0;
 };
 
 // A compiled, validated module, with its limits applied.
