@@ -81,6 +81,26 @@ class WasmeshCategory final : public boost::system::error_category {
         return "target port belongs to the proxy itself";
       case errc::identity_not_ready:
         return "no valid certificate for the proxy's identity";
+      case errc::wasm_malformed_module:
+        return "is not a WebAssembly binary module";
+      case errc::wasm_invalid_module:
+        return "WebAssembly module is invalid";
+      case errc::wasm_link_error:
+        return "WebAssembly import cannot be linked";
+      case errc::wasm_instantiation_failed:
+        return "WebAssembly instantiation failed";
+      case errc::wasm_trap:
+        return "WebAssembly trap";
+      case errc::wasm_cpu_limit:
+        return "WebAssembly CPU time limit exceeded";
+      case errc::wasm_memory_limit:
+        return "WebAssembly memory limit exceeded";
+      case errc::wasm_exit:
+        return "WebAssembly guest exited";
+      case errc::wasm_bad_call:
+        return "no such WebAssembly export or wrong arguments";
+      case errc::wasm_engine_failure:
+        return "WebAssembly engine failure";
     }
     return "unknown wasmesh error";
   }

@@ -9,6 +9,7 @@
 #include "IdentityCommand.h"
 #include "IdentityServeCommand.h"
 #include "ProxyCommand.h"
+#include "WasmCommand.h"
 #include "wasmesh/deploy/InitCommandLine.h"
 #include "wasmesh/deploy/RunInit.h"
 
@@ -48,6 +49,11 @@ int main(int argc, char** argv) {
   wasmesh::app::IdentityServeOptions serveOptions;
   wasmesh::app::addIdentityServeOptions(*serve, serveOptions);
 
+  auto* wasm = app.add_subcommand("wasm", "Inspect and run WebAssembly modules");
+  wasm->require_subcommand(1);
+  wasmesh::app::WasmOptions wasmOptions;
+  wasmesh::app::addWasmCommands(*wasm, wasmOptions);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -66,5 +72,7 @@ int main(int argc, char** argv) {
     return wasmesh::app::runIdentityServe(serveOptions);
   if (*identity)
     return wasmesh::app::runIdentity(identityOptions, std::cout, std::cerr);
+  if (*wasm)
+    return wasmesh::app::runWasm(wasmOptions, std::cout, std::cerr);
   return 2;
 }

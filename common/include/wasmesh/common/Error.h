@@ -76,6 +76,26 @@ enum class errc {
   forbidden_target_port,
   // The proxy has no valid certificate for its identity yet (or any more).
   identity_not_ready,
+  // Bytes are not a WebAssembly binary module (bad magic, truncated or undecodable section).
+  wasm_malformed_module,
+  // A WebAssembly module decodes but fails validation.
+  wasm_invalid_module,
+  // A module's import is unknown to the host or has another signature than the host's.
+  wasm_link_error,
+  // Instantiation failed after linking (a start function trapped, a segment out of bounds).
+  wasm_instantiation_failed,
+  // Guest code trapped (unreachable, out-of-bounds access, division by zero, stack...).
+  wasm_trap,
+  // A guest call ran longer than its CPU time limit and was terminated.
+  wasm_cpu_limit,
+  // A module asks for more linear memory than the memory limit.
+  wasm_memory_limit,
+  // The guest ended itself through WASI proc_exit (the exit code travels with the error).
+  wasm_exit,
+  // A module has no export of that name and kind, or it was called with the wrong values.
+  wasm_bad_call,
+  // The WebAssembly engine could not be started or failed internally.
+  wasm_engine_failure,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;

@@ -1,0 +1,199 @@
+#include "WasmCommand.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/wasm/engines/EngineFactory.h"
+#include "wasmesh/wasm/wasi/WasiHost.h"
+
+namespace wasmesh::app {
+namespace {
+
+[[noreturn]] void reject(const std::string& flag, const std::string& value,
+                         const std::string& why) {
+  throw CLI::ValidationError(flag, "\"" + value + "\" " + why);
+}
+
+std::optional<std::vector<std::uint8_t>> readFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    return std::nullopt;
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(file), {});
+}
+
+// What wasmesh's host offers a module today: WASI preview1.
+wasm::Imports hostImports(const wasm::wasi::WasiOptions& wasiOptions) {
+  wasm::Imports imports;
+  wasm::wasi::WasiHost(wasiOptions).addTo(imports);
+  return imports;
+}
+
+std::string abiOf(const wasm::ModuleInfo& info) {
+  std::string abi;
+  auto add = [&abi](const std::string& name) { abi += (abi.empty() ? "" : ", ") + name; };
+  if (info.findExport("proxy_abi_version_0_2_1") != nullptr)
+    add("proxy-wasm 0.2.1");
+  if (info.findExport("proxy_abi_version_0_2_0") != nullptr)
+    add("proxy-wasm 0.2.0");
+  if (info.findExport("_start") != nullptr)
+    add("WASI command");
+  else if (info.findExport("_initialize") != nullptr)
+    add("WASI reactor");
+  return abi.empty() ? "none recognized (no _start, _initialize or proxy_abi_version_*)" : abi;
+}
+
+std::string describe(const wasm::ExportDesc& e) {
+  if (e.kind == wasm::ExternKind::function)
+    return "func " + toString(e.functionType);
+  if (e.kind == wasm::ExternKind::global && e.globalType)
+    return "global " + toString(*e.globalType);
+  return toString(e.kind);
+}
+
+int runModule(const WasmOptions& options, const std::vector<std::string>& args, std::ostream& err) {
+  auto bytes = readFile(options.module);
+  if (!bytes) {
+    err << "cannot read " << options.module << "\n";
+    return 1;
+  }
+  auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
+  wasm::Limits limits;
+  limits.maxMemoryBytes = options.maxMemory;
+  limits.cpuTimePerCall = options.timeout;
+  auto module = engine->load(*bytes, limits);
+  if (!module) {
+    err << module.error().describe() << "\n";
+    return 1;
+  }
+  if ((*module)->info().findExport("_start") == nullptr) {
+    err << "not a WASI command module: no _start export\n";
+    return 1;
+  }
+  wasm::wasi::WasiOptions wasiOptions;
+  wasiOptions.args.push_back(options.module);
+  wasiOptions.args.insert(wasiOptions.args.end(), args.begin(), args.end());
+  wasiOptions.environment = options.environment;
+  auto instance = (*module)->instantiate(hostImports(wasm::wasi::withProcessStreams(wasiOptions)));
+  if (!instance) {
+    if (instance.error().code == errc::wasm_exit)
+      return instance.error().exitCode;
+    err << instance.error().describe() << "\n";
+    return 1;
+  }
+  auto result = (*instance)->call("_start", {});
+  std::cout.flush();
+  if (!result) {
+    if (result.error().code == errc::wasm_exit)
+      return result.error().exitCode;
+    err << result.error().describe() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int inspectModule(const WasmOptions& options, std::ostream& out, std::ostream& err) {
+  auto bytes = readFile(options.module);
+  if (!bytes) {
+    err << "cannot read " << options.module << "\n";
+    return 1;
+  }
+  auto info = wasm::ModuleInfo::parse(*bytes);
+  if (!info) {
+    err << info.error().describe() << "\n";
+    return 1;
+  }
+  out << "module: " << options.module << " (" << bytes->size() << " bytes)\n";
+  out << "abi: " << abiOf(*info) << "\n";
+  out << "imports:" << (info->imports.empty() ? " none" : "") << "\n";
+  for (const auto& i : info->imports) {
+    out << "  " << i.module << "." << i.name << ": " << toString(i.kind);
+    if (i.kind == wasm::ExternKind::function)
+      out << " " << toString(i.functionType);
+    out << "\n";
+  }
+  out << "exports:" << (info->exports.empty() ? " none" : "") << "\n";
+  for (const auto& e : info->exports)
+    out << "  " << e.name << ": " << describe(e) << "\n";
+  out << "memories:" << (info->memories.empty() ? " none" : "") << "\n";
+  for (std::size_t i = 0; i < info->memories.size(); ++i) {
+    const auto& m = info->memories[i];
+    out << "  " << i << ": min " << m.minPages << " pages (" << m.minPages * 64 << " KiB), max "
+        << (m.maxPages ? std::to_string(*m.maxPages) + " pages" : "none") << "\n";
+  }
+  auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
+  auto module = engine->load(*bytes, {});
+  out << "valid (" << options.engine
+      << "): " << (module ? "yes" : "no: " + module.error().describe()) << "\n";
+  auto linked = hostImports({}).check(*info);
+  out << "links against wasmesh: " << (linked ? "yes" : "no: " + linked.error().describe()) << "\n";
+  return module ? 0 : 1;
+}
+
+}  // namespace
+
+void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
+  auto addEngine = [&options](CLI::App& command) {
+    command
+        .add_option_function<std::string>(
+            "--engine",
+            [&options](const std::string& value) {
+              if (!wasm::parseEngineKind(value))
+                reject("--engine", value, "is not an engine (v8 or wabt)");
+              options.engine = value;
+            },
+            "Engine: v8 (default, JIT) or wabt (interpreter)")
+        ->type_name("v8|wabt");
+  };
+  auto* run = wasm.add_subcommand("run",
+                                  "Run a WASI command module (stdin/stdout/stderr pass "
+                                  "through; the guest's exit status is ours)");
+  addEngine(*run);
+  run->add_option_function<std::string>(
+         "--timeout",
+         [&options](const std::string& value) {
+           auto duration = parseDuration(value);
+           if (!duration || duration->count() <= 0)
+             reject("--timeout", value, "is not a positive duration (500ms, 2s, 1m)");
+           options.timeout = *duration;
+         },
+         "CPU time the guest may run (500ms, 2s, 1m)")
+      ->type_name("DURATION");
+  run->add_option_function<std::string>(
+         "--max-memory",
+         [&options](const std::string& value) {
+           auto size = parseSize(value);
+           if (!size || *size < 65536)
+             reject("--max-memory", value, "is not a size of at least 64KiB (KiB, MiB, GiB)");
+           options.maxMemory = *size;
+         },
+         "Linear memory the guest may grow to (KiB, MiB, GiB)")
+      ->type_name("SIZE");
+  run->add_option("--env", options.environment, "Environment variable for the guest (repeatable)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("module", options.module, "The .wasm module")->type_name("MODULE")->required();
+  // Everything after MODULE is the guest's, flags included.
+  run->prefix_command();
+  options.run = run;
+
+  auto* inspect = wasm.add_subcommand(
+      "inspect", "Show a module's imports, exports, memories, ABI and whether it links");
+  addEngine(*inspect);
+  inspect->add_option("module", options.module, "The .wasm module")
+      ->type_name("MODULE")
+      ->required();
+  options.inspect = inspect;
+}
+
+int runWasm(const WasmOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.run != nullptr && *options.run)
+    return runModule(options, options.run->remaining(), err);
+  if (options.inspect != nullptr && *options.inspect)
+    return inspectModule(options, out, err);
+  return 2;
+}
+
+}  // namespace wasmesh::app

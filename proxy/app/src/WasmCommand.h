@@ -1,0 +1,35 @@
+#pragma once
+
+#include <CLI/App.hpp>
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wasmesh::app {
+
+// `wasmesh wasm run | inspect`: the embedded Wasm host from the command line (docs/wasm.md).
+struct WasmOptions {
+  std::string engine = "v8";
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::uint64_t> maxMemory;
+  std::vector<std::string> environment;
+  std::string module;
+
+  // The subcommands, to tell which one was given; owned by the CLI::App.
+  CLI::App* run = nullptr;
+  CLI::App* inspect = nullptr;
+};
+
+// Adds `run` and `inspect` under `wasm`. Bad flag values throw CLI::ValidationError naming
+// the flag and the value (exit 2). `options` must outlive the parse.
+void addWasmCommands(CLI::App& wasm, WasmOptions& options);
+
+// Runs the one that was given. run: the guest's exit status, or 1 with one line on stderr
+// after a trap, a limit, or a module that cannot load or link. inspect: 0, or 1 when the
+// module cannot be decoded.
+int runWasm(const WasmOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace wasmesh::app

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wasmesh/wasm/engines/EngineFactory.h"
+
+namespace wasmesh::wasm::test {
+
+// The bytes of a fixture built by tests/fixtures/wasm (name without .wasm).
+std::vector<std::uint8_t> fixture(const std::string& name);
+
+// "v8" / "wabt" as gtest parameter names.
+std::string engineName(const testing::TestParamInfo<EngineKind>& info);
+
+}  // namespace wasmesh::wasm::test

@@ -1,0 +1,30 @@
+#include "wasmesh/wasm/engines/EngineFactory.h"
+
+#include "wasmesh/wasm/v8/V8Engine.h"
+#include "wasmesh/wasm/wabt/WabtEngine.h"
+
+namespace wasmesh::wasm {
+
+std::optional<EngineKind> parseEngineKind(std::string_view name) {
+  if (name == "v8")
+    return EngineKind::v8;
+  if (name == "wabt")
+    return EngineKind::wabt;
+  return std::nullopt;
+}
+
+std::string_view toString(EngineKind kind) {
+  return kind == EngineKind::v8 ? "v8" : "wabt";
+}
+
+std::vector<EngineKind> allEngineKinds() {
+  return {EngineKind::v8, EngineKind::wabt};
+}
+
+std::unique_ptr<Engine> makeEngine(EngineKind kind) {
+  if (kind == EngineKind::v8)
+    return v8::makeV8Engine();
+  return wabt::makeWabtEngine();
+}
+
+}  // namespace wasmesh::wasm

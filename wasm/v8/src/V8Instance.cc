@@ -1,0 +1,202 @@
+#include "V8Instance.h"
+
+#include <v8-array-buffer.h>
+#include <v8-container.h>
+#include <v8-exception.h>
+#include <v8-function.h>
+
+#include "V8Traps.h"
+#include "V8Values.h"
+#include "wasmesh/common/ValueParsers.h"
+
+namespace wasmesh::wasm::v8 {
+namespace {
+
+std::string text(::v8::Isolate* isolate, ::v8::Local<::v8::Value> value) {
+  const ::v8::String::Utf8Value utf8(isolate, value);
+  return *utf8 == nullptr ? std::string() : std::string(*utf8, utf8.length());
+}
+
+::v8::Local<::v8::String> jsString(::v8::Isolate* isolate, std::string_view value) {
+  return ::v8::String::NewFromUtf8(isolate, value.data(), ::v8::NewStringType::kNormal,
+                                   static_cast<int>(value.size()))
+      .ToLocalChecked();
+}
+
+// The stack limit V8 checks is an address: this far below the current frame.
+void limitStack(::v8::Isolate* isolate, const Limits& limits) {
+  const char here = 0;
+  const auto top = reinterpret_cast<std::uintptr_t>(&here);
+  isolate->SetStackLimit(top - limits.maxStackBytes);
+}
+
+}  // namespace
+
+GuestMemory currentMemory(::v8::Isolate* isolate,
+                          const ::v8::Global<::v8::WasmMemoryObject>& memory) {
+  if (memory.IsEmpty())
+    return GuestMemory{};
+  auto buffer = memory.Get(isolate)->Buffer();
+  return GuestMemory{std::span(static_cast<std::uint8_t*>(buffer->Data()), buffer->ByteLength())};
+}
+
+WasmError guestError(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
+                     ::v8::Local<::v8::Value> exception, V8HostState& state, bool terminated,
+                     const Limits& limits, std::string_view exportName) {
+  if (terminated) {
+    return WasmError::make(errc::wasm_cpu_limit,
+                           "timeout after " + formatDuration(limits.cpuTimePerCall.value_or(
+                                                  std::chrono::milliseconds{0})));
+  }
+  if (state.outcome) {
+    const HostOutcome outcome = *state.outcome;
+    state.outcome.reset();
+    if (outcome.kind == HostOutcome::Kind::exit)
+      return WasmError::exit(outcome.exitCode);
+    return WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome.message);
+  }
+  if (exception.IsEmpty())
+    return WasmError::makeTrap(TrapKind::unknown, std::string(exportName), "no exception");
+  const std::string message = text(isolate, exception);
+  std::string function;
+  if (exception->IsObject()) {
+    ::v8::Local<::v8::Value> stack;
+    if (exception.As<::v8::Object>()->Get(context, jsString(isolate, "stack")).ToLocal(&stack))
+      function = functionFromStack(text(isolate, stack));
+  }
+  if (function.empty())
+    function = exportName;
+  return WasmError::makeTrap(trapKindFromMessage(message), std::move(function), message);
+}
+
+V8Instance::V8Instance(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::Object> exports,
+                       std::shared_ptr<V8HostState> state,
+                       std::vector<std::unique_ptr<V8HostBinding>> bindings,
+                       std::shared_ptr<const ModuleInfo> info, Limits limits)
+    : runtime_(std::move(runtime)),
+      info_(std::move(info)),
+      exports_(runtime_->isolate(), exports),
+      state_(std::move(state)),
+      bindings_(std::move(bindings)),
+      limits_(limits) {}
+
+V8Instance::~V8Instance() {
+  exports_.Reset();
+  state_->memory.Reset();
+}
+
+WasmError V8Instance::fail(WasmError error) {
+  if (!failure_)
+    failure_ = error;
+  return error;
+}
+
+WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
+                                                std::span<const Value> args) {
+  if (failure_)
+    return *failure_;
+  ::v8::Isolate* isolate = runtime_->isolate();
+  const V8Scope scope(*runtime_);
+  auto context = scope.context();
+  ::v8::Local<::v8::Value> target;
+  if (!exports()->Get(context, jsString(isolate, exportName)).ToLocal(&target) ||
+      !target->IsFunction()) {
+    return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
+  }
+  std::vector<::v8::Local<::v8::Value>> argv;
+  argv.reserve(args.size());
+  for (const Value& arg : args) {
+    if (arg.type == ValueType::v128)
+      return WasmError::make(errc::wasm_bad_call, "V8 cannot pass v128 values to the guest");
+    argv.push_back(toJs(isolate, arg));
+  }
+
+  limitStack(isolate, limits_);
+  const ::v8::TryCatch tryCatch(isolate);
+  if (limits_.cpuTimePerCall)
+    runtime_->watchdog().arm(std::chrono::steady_clock::now() + *limits_.cpuTimePerCall);
+  auto returned = target.As<::v8::Function>()->Call(context, ::v8::Undefined(isolate),
+                                                    static_cast<int>(argv.size()), argv.data());
+  const bool terminated = limits_.cpuTimePerCall && runtime_->watchdog().disarm();
+  if (terminated || isolate->IsExecutionTerminating())
+    isolate->CancelTerminateExecution();
+  ::v8::Local<::v8::Value> result;
+  if (!returned.ToLocal(&result)) {
+    const bool timedOut = terminated || tryCatch.HasTerminated();
+    return fail(
+        guestError(isolate, context, tryCatch.Exception(), *state_, timedOut, limits_, exportName));
+  }
+  // A call that finished just as the watchdog fired still succeeded: keep its result.
+  const ExportDesc* desc = info_->findExport(exportName);
+  const std::vector<ValueType> noResults;
+  const auto& types = desc != nullptr ? desc->functionType.results : noResults;
+  std::vector<Value> out;
+  if (types.size() == 1) {
+    auto value = fromJs(context, types[0], result);
+    if (!value)
+      return WasmError::make(errc::wasm_bad_call,
+                             "cannot convert the result of " + std::string(exportName));
+    out.push_back(*value);
+  } else if (types.size() > 1 && result->IsArray()) {
+    // Several results come back as an array, in order.
+    auto array = result.As<::v8::Array>();
+    for (std::uint32_t i = 0; i < array->Length() && i < types.size(); ++i) {
+      ::v8::Local<::v8::Value> element;
+      auto value = array->Get(context, i).ToLocal(&element) ? fromJs(context, types[i], element)
+                                                            : std::nullopt;
+      if (!value)
+        return WasmError::make(errc::wasm_bad_call,
+                               "cannot convert the results of " + std::string(exportName));
+      out.push_back(*value);
+    }
+  }
+  return out;
+}
+
+WasmResult<Value> V8Instance::global(std::string_view exportName) {
+  ::v8::Isolate* isolate = runtime_->isolate();
+  const V8Scope scope(*runtime_);
+  auto context = scope.context();
+  ::v8::Local<::v8::Value> global;
+  if (!exports()->Get(context, jsString(isolate, exportName)).ToLocal(&global) ||
+      !global->IsObject()) {
+    return WasmError::make(errc::wasm_bad_call, "no exported global " + std::string(exportName));
+  }
+  // WebAssembly.Global has a `value` accessor; its type comes from the binary.
+  ::v8::Local<::v8::Value> value;
+  if (!global.As<::v8::Object>()->Get(context, jsString(isolate, "value")).ToLocal(&value))
+    return WasmError::make(errc::wasm_bad_call, "cannot read global " + std::string(exportName));
+  const ExportDesc* desc = info_->findExport(exportName);
+  const ValueType type =
+      desc != nullptr && desc->globalType ? *desc->globalType : ValueType::externref;
+  auto converted = fromJs(context, type, value);
+  if (!converted)
+    return WasmError::make(errc::wasm_bad_call, "cannot read global " + std::string(exportName));
+  return *converted;
+}
+
+WasmResult<std::vector<std::uint8_t>> V8Instance::readMemory(std::uint64_t offset,
+                                                             std::uint64_t length) {
+  const V8Scope scope(*runtime_);
+  GuestMemory view = currentMemory(runtime_->isolate(), state_->memory);
+  if (!view.contains(offset, length))
+    return WasmError::make(errc::wasm_bad_call, "memory read out of bounds");
+  std::vector<std::uint8_t> out(length);
+  view.read(offset, out);
+  return out;
+}
+
+WasmResult<void> V8Instance::writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) {
+  const V8Scope scope(*runtime_);
+  GuestMemory view = currentMemory(runtime_->isolate(), state_->memory);
+  if (!view.write(offset, data))
+    return WasmError::make(errc::wasm_bad_call, "memory write out of bounds");
+  return {};
+}
+
+std::uint64_t V8Instance::memorySize() {
+  const V8Scope scope(*runtime_);
+  return currentMemory(runtime_->isolate(), state_->memory).size();
+}
+
+}  // namespace wasmesh::wasm::v8

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <v8-object.h>
+#include <v8-wasm.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "V8Runtime.h"
+#include "wasmesh/wasm/Engine.h"
+#include "wasmesh/wasm/HostFunction.h"
+
+namespace wasmesh::wasm::v8 {
+
+// What the host functions of one instance share with it.
+struct V8HostState {
+  ::v8::Global<::v8::WasmMemoryObject> memory;  // set once instantiated
+  std::optional<HostOutcome> outcome;           // how the last failing host call ended
+};
+
+// A host function as V8 calls it; a JS function's data points here.
+struct V8HostBinding {
+  HostFunction function;
+  std::shared_ptr<V8HostState> state;
+};
+
+// A view of the memory for one host call or one copy; the buffer is re-fetched every time
+// because memory.grow detaches the old one.
+GuestMemory currentMemory(::v8::Isolate* isolate,
+                          const ::v8::Global<::v8::WasmMemoryObject>& memory);
+
+class V8Instance final : public Instance {
+ public:
+  V8Instance(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::Object> exports,
+             std::shared_ptr<V8HostState> state,
+             std::vector<std::unique_ptr<V8HostBinding>> bindings,
+             std::shared_ptr<const ModuleInfo> info, Limits limits);
+  ~V8Instance() override;
+  V8Instance(const V8Instance&) = delete;
+  V8Instance& operator=(const V8Instance&) = delete;
+
+  WasmResult<std::vector<Value>> call(std::string_view exportName,
+                                      std::span<const Value> args) override;
+  WasmResult<Value> global(std::string_view exportName) override;
+  WasmResult<std::vector<std::uint8_t>> readMemory(std::uint64_t offset,
+                                                   std::uint64_t length) override;
+  WasmResult<void> writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) override;
+  std::uint64_t memorySize() override;
+  const std::optional<WasmError>& failure() const override { return failure_; }
+  void clearTrap() override {
+    if (failure_ && failure_->code == errc::wasm_trap)
+      failure_.reset();
+  }
+
+  // The exports object, for another instance importing from this one (needs a HandleScope).
+  ::v8::Local<::v8::Object> exports() const { return exports_.Get(runtime_->isolate()); }
+
+ private:
+  WasmError fail(WasmError error);
+
+  std::shared_ptr<V8Runtime> runtime_;  // first: outlives the handles below
+  std::shared_ptr<const ModuleInfo> info_;
+  ::v8::Global<::v8::Object> exports_;
+  std::shared_ptr<V8HostState> state_;
+  std::vector<std::unique_ptr<V8HostBinding>> bindings_;
+  Limits limits_;
+  std::optional<WasmError> failure_;
+};
+
+// Turns the exception caught while running the guest into a WasmError (trap, host outcome,
+// termination by the watchdog). `terminated` says whether the watchdog fired.
+WasmError guestError(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
+                     ::v8::Local<::v8::Value> exception, V8HostState& state, bool terminated,
+                     const Limits& limits, std::string_view exportName);
+
+}  // namespace wasmesh::wasm::v8

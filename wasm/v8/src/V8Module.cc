@@ -1,0 +1,159 @@
+#include "V8Module.h"
+
+#include <v8-container.h>
+#include <v8-exception.h>
+#include <v8-external.h>
+#include <v8-function.h>
+#include <v8-template.h>
+
+#include "V8Instance.h"
+#include "V8Values.h"
+
+namespace wasmesh::wasm::v8 {
+namespace {
+
+::v8::Local<::v8::String> jsString(::v8::Isolate* isolate, std::string_view value) {
+  return ::v8::String::NewFromUtf8(isolate, value.data(), ::v8::NewStringType::kNormal,
+                                   static_cast<int>(value.size()))
+      .ToLocalChecked();
+}
+
+// Every host function enters here. Arguments were typed by V8 from the import's signature;
+// a trap or exit is recorded in the state and thrown as a JS error to unwind the guest.
+void callHost(const ::v8::FunctionCallbackInfo<::v8::Value>& info) {
+  auto* binding = static_cast<V8HostBinding*>(info.Data().As<::v8::External>()->Value());
+  ::v8::Isolate* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  const FunctionType& type = binding->function.type;
+  std::vector<Value> args;
+  args.reserve(type.params.size());
+  for (std::size_t i = 0; i < type.params.size(); ++i) {
+    auto value = fromJs(context, type.params[i], info[static_cast<int>(i)]);
+    if (!value) {
+      isolate->ThrowException(::v8::Exception::TypeError(jsString(isolate, "bad argument")));
+      return;
+    }
+    args.push_back(*value);
+  }
+  std::vector<Value> results(type.results.size());
+  for (std::size_t i = 0; i < results.size(); ++i)
+    results[i].type = type.results[i];
+  GuestMemory memory = currentMemory(isolate, binding->state->memory);
+  HostOutcome outcome = binding->function.callback(memory, args, results);
+  if (outcome.kind != HostOutcome::Kind::ok) {
+    binding->state->outcome = outcome;
+    isolate->ThrowException(::v8::Exception::Error(jsString(isolate, "wasmesh host call ended")));
+    return;
+  }
+  if (results.size() == 1) {
+    info.GetReturnValue().Set(toJs(isolate, results[0]));
+  } else if (results.size() > 1) {
+    std::vector<::v8::Local<::v8::Value>> values;
+    for (const Value& result : results)
+      values.push_back(toJs(isolate, result));
+    info.GetReturnValue().Set(::v8::Array::New(isolate, values.data(), values.size()));
+  }
+}
+
+::v8::Local<::v8::Object> moduleObject(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
+                                       ::v8::Local<::v8::Object> imports, const std::string& name) {
+  auto key = jsString(isolate, name);
+  ::v8::Local<::v8::Value> existing;
+  if (imports->Get(context, key).ToLocal(&existing) && existing->IsObject())
+    return existing.As<::v8::Object>();
+  auto created = ::v8::Object::New(isolate);
+  imports->Set(context, key, created).Check();
+  return created;
+}
+
+}  // namespace
+
+V8Module::V8Module(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::WasmModuleObject> module,
+                   ModuleInfo info, Limits limits)
+    : runtime_(std::move(runtime)),
+      module_(runtime_->isolate(), module),
+      info_(std::make_shared<const ModuleInfo>(std::move(info))),
+      limits_(limits) {}
+
+V8Module::~V8Module() {
+  module_.Reset();
+}
+
+WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& imports) {
+  if (auto checked = imports.check(*info_); !checked)
+    return checked.error();
+  ::v8::Isolate* isolate = runtime_->isolate();
+  const V8Scope scope(*runtime_);
+  auto context = scope.context();
+
+  auto state = std::make_shared<V8HostState>();
+  std::vector<std::unique_ptr<V8HostBinding>> bindings;
+  auto importObject = ::v8::Object::New(isolate);
+  for (const auto& import : info_->imports) {
+    if (const Instance* other = imports.findInstance(import.module)) {
+      const auto* provider = dynamic_cast<const V8Instance*>(other);
+      if (provider == nullptr)
+        return WasmError::make(errc::wasm_link_error, "instance " + import.module + " is not V8's");
+      importObject->Set(context, jsString(isolate, import.module), provider->exports()).Check();
+      continue;
+    }
+    const HostFunction* function = imports.findFunction(import.module, import.name);
+    bindings.push_back(std::make_unique<V8HostBinding>(V8HostBinding{*function, state}));
+    auto callback = ::v8::FunctionTemplate::New(
+        isolate, callHost, ::v8::External::New(isolate, bindings.back().get()));
+    ::v8::Local<::v8::Function> jsFunction;
+    if (!callback->GetFunction(context).ToLocal(&jsFunction))
+      return WasmError::make(errc::wasm_engine_failure, "cannot make host function");
+    moduleObject(isolate, context, importObject, import.module)
+        ->Set(context, jsString(isolate, import.name), jsFunction)
+        .Check();
+  }
+
+  // V8's embedder API has no instantiate call outside the JS API: use WebAssembly.Instance.
+  ::v8::Local<::v8::Value> webAssembly;
+  ::v8::Local<::v8::Value> constructor;
+  if (!context->Global()->Get(context, jsString(isolate, "WebAssembly")).ToLocal(&webAssembly) ||
+      !webAssembly.As<::v8::Object>()
+           ->Get(context, jsString(isolate, "Instance"))
+           .ToLocal(&constructor)) {
+    return WasmError::make(errc::wasm_engine_failure, "no WebAssembly.Instance");
+  }
+  std::array<::v8::Local<::v8::Value>, 2> argv{module_.Get(isolate), importObject};
+  const ::v8::TryCatch tryCatch(isolate);
+  ::v8::Local<::v8::Object> instance;
+  if (!constructor.As<::v8::Function>()
+           ->NewInstance(context, static_cast<int>(argv.size()), argv.data())
+           .ToLocal(&instance)) {
+    WasmError error =
+        guestError(isolate, context, tryCatch.Exception(), *state, false, limits_, "start");
+    if (error.code == errc::wasm_trap) {
+      const ::v8::String::Utf8Value message(isolate, tryCatch.Exception());
+      const std::string text = *message == nullptr ? "" : *message;
+      const bool link = text.rfind("LinkError", 0) == 0;
+      error.code = link ? errc::wasm_link_error : errc::wasm_instantiation_failed;
+      error.message = text;
+    }
+    return error;
+  }
+  ::v8::Local<::v8::Value> exportsValue;
+  if (!instance->Get(context, jsString(isolate, "exports")).ToLocal(&exportsValue) ||
+      !exportsValue->IsObject()) {
+    return WasmError::make(errc::wasm_engine_failure, "instance without exports");
+  }
+  auto exports = exportsValue.As<::v8::Object>();
+  // WASI's convention is the export "memory"; otherwise the first exported memory.
+  for (const auto& exported : info_->exports) {
+    if (exported.kind != ExternKind::memory ||
+        (!state->memory.IsEmpty() && exported.name != "memory"))
+      continue;
+    ::v8::Local<::v8::Value> memory;
+    if (exports->Get(context, jsString(isolate, exported.name)).ToLocal(&memory) &&
+        memory->IsWasmMemoryObject()) {
+      state->memory.Reset(isolate, memory.As<::v8::WasmMemoryObject>());
+    }
+  }
+  return std::make_shared<V8Instance>(runtime_, exports, std::move(state), std::move(bindings),
+                                      info_, limits_);
+}
+
+}  // namespace wasmesh::wasm::v8

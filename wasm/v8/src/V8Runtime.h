@@ -1,0 +1,54 @@
+#pragma once
+
+#include <v8-array-buffer.h>
+#include <v8-context.h>
+#include <v8-isolate.h>
+#include <v8-persistent-handle.h>
+
+#include <memory>
+
+#include "Watchdog.h"
+
+namespace wasmesh::wasm::v8 {
+
+// The isolate and context an engine's modules and instances share. Held by shared_ptr so
+// that the isolate is disposed only after the last handle into it is gone.
+class V8Runtime {
+ public:
+  V8Runtime();
+  ~V8Runtime();
+  V8Runtime(const V8Runtime&) = delete;
+  V8Runtime& operator=(const V8Runtime&) = delete;
+
+  ::v8::Isolate* isolate() const { return isolate_; }
+  // Needs an active HandleScope.
+  ::v8::Local<::v8::Context> context() const { return context_.Get(isolate_); }
+  // Started on first use: engines without CPU limits need no thread.
+  Watchdog& watchdog();
+
+ private:
+  std::unique_ptr<::v8::ArrayBuffer::Allocator> allocator_;
+  ::v8::Isolate* isolate_ = nullptr;
+  ::v8::Global<::v8::Context> context_;
+  std::unique_ptr<Watchdog> watchdog_;
+};
+
+// Enters the runtime's isolate, a handle scope and its context for one entry from the host.
+class V8Scope {
+ public:
+  explicit V8Scope(const V8Runtime& runtime)
+      : isolateScope_(runtime.isolate()),
+        handles_(runtime.isolate()),
+        context_(runtime.context()),
+        contextScope_(context_) {}
+
+  ::v8::Local<::v8::Context> context() const { return context_; }
+
+ private:
+  ::v8::Isolate::Scope isolateScope_;
+  ::v8::HandleScope handles_;
+  ::v8::Local<::v8::Context> context_;
+  ::v8::Context::Scope contextScope_;
+};
+
+}  // namespace wasmesh::wasm::v8

@@ -1,0 +1,57 @@
+#include "wasmesh/wasm/wabt/WabtEngine.h"
+
+#include <wabt/binary-reader.h>
+#include <wabt/error-formatter.h>
+#include <wabt/interp/binary-reader-interp.h>
+
+#include "WabtModule.h"
+
+namespace wasmesh::wasm::wabt {
+namespace {
+
+constexpr std::uint64_t kPageBytes = 65536;
+
+class WabtEngine final : public Engine {
+ public:
+  std::string_view name() const override { return "wabt"; }
+  bool supportsV128Values() const override { return true; }
+
+  WasmResult<std::shared_ptr<Module>> load(std::span<const std::uint8_t> bytes,
+                                           const Limits& limits) override {
+    auto info = ModuleInfo::parse(bytes);
+    if (!info)
+      return info.error();
+    std::vector<std::uint8_t> capped;
+    if (limits.maxMemoryBytes) {
+      auto rewritten = capMemory(bytes, *limits.maxMemoryBytes / kPageBytes);
+      if (!rewritten)
+        return rewritten.error();
+      capped = std::move(*rewritten);
+      bytes = capped;
+    }
+    ::wabt::Errors errors;
+    interp::ModuleDesc desc;
+    const ::wabt::ReadBinaryOptions options(features_, nullptr, false, true, true);
+    const auto result = interp::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(), options,
+                                                 &errors, &desc);
+    if (::wabt::Failed(result)) {
+      std::string message = errors.empty() ? "rejected by wabt" : errors.front().message;
+      return WasmError::make(errc::wasm_invalid_module, std::move(message));
+    }
+    auto module = interp::Module::New(*store_, std::move(desc));
+    return std::make_shared<WabtModule>(store_, std::move(module), std::move(*info), limits);
+  }
+
+ private:
+  ::wabt::Features features_;
+  // Shared with every module and instance, whose references into it must go first.
+  std::shared_ptr<interp::Store> store_ = std::make_shared<interp::Store>(features_);
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> makeWabtEngine() {
+  return std::make_unique<WabtEngine>();
+}
+
+}  // namespace wasmesh::wasm::wabt

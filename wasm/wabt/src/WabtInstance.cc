@@ -1,0 +1,161 @@
+#include "WabtInstance.h"
+
+#include "InstructionBudget.h"
+#include "WabtTraps.h"
+#include "wasmesh/common/ValueParsers.h"
+
+namespace wasmesh::wasm::wabt {
+
+WabtInstance::WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
+                           interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
+                           Limits limits)
+    : store_(std::move(store)),
+      module_(std::move(module)),
+      instance_(std::move(instance)),
+      hostState_(std::move(hostState)),
+      limits_(limits) {
+  interp::Memory* memory = nullptr;
+  const auto& exports = module_->export_types();
+  for (std::size_t i = 0; i < exports.size(); ++i) {
+    if (exports[i].type->kind != ::wabt::ExternalKind::Memory)
+      continue;
+    // WASI's convention is the export "memory"; otherwise the first exported memory.
+    if (memory == nullptr || exports[i].name == "memory")
+      memory = store_->UnsafeGet<interp::Memory>(instance_->exports()[i]).get();
+  }
+  hostState_->memory = memory;
+}
+
+WabtInstance::~WabtInstance() {
+  hostState_->memory = nullptr;
+}
+
+std::optional<interp::Ref> WabtInstance::exportRef(std::string_view name) const {
+  const auto& exports = module_->export_types();
+  for (std::size_t i = 0; i < exports.size(); ++i) {
+    if (exports[i].name == name)
+      return instance_->exports()[i];
+  }
+  return std::nullopt;
+}
+
+WasmError WabtInstance::fail(WasmError error) {
+  if (!failure_)
+    failure_ = error;
+  return error;
+}
+
+WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
+                                                  std::span<const Value> args) {
+  if (failure_)
+    return *failure_;
+  auto ref = exportRef(exportName);
+  if (!ref || !store_->Is<interp::Func>(*ref)) {
+    return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
+  }
+  auto func = store_->UnsafeGet<interp::Func>(*ref);
+  const auto& type = func->type();
+  if (type.params.size() != args.size()) {
+    return WasmError::make(
+        errc::wasm_bad_call,
+        std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
+  }
+  interp::Values params;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (fromWabt(type.params[i]) != args[i].type) {
+      return WasmError::make(errc::wasm_bad_call, std::string(exportName) + ": argument " +
+                                                      std::to_string(i) + " is not " +
+                                                      toString(args[i].type));
+    }
+    params.push_back(toWabt(args[i]));
+  }
+
+  std::unique_ptr<InstructionBudget> budget;
+  if (limits_.instructionBudget || limits_.cpuTimePerCall) {
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (limits_.cpuTimePerCall)
+      deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
+    budget = std::make_unique<InstructionBudget>(limits_.instructionBudget, deadline);
+  }
+  interp::Values results;
+  interp::Trap::Ptr trap;
+  hostState_->outcome.reset();
+  ::wabt::Result status = ::wabt::Result::Ok;
+  {
+    // The thread lives on the heap so that, if the budget throws through the interpreter
+    // (whose library is built without exceptions and so runs no destructors), it is still
+    // destroyed by this frame.
+    auto thread = std::make_unique<interp::Thread>(*store_, budget.get());
+    try {
+      status = func->Call(*thread, params, results, &trap);
+    } catch (const BudgetExhausted& exhausted) {
+      if (exhausted.deadline || !limits_.instructionBudget) {
+        return fail(WasmError::make(
+            errc::wasm_cpu_limit, "timeout after " + formatDuration(limits_.cpuTimePerCall.value_or(
+                                                         std::chrono::milliseconds{0}))));
+      }
+      return fail(WasmError::make(
+          errc::wasm_cpu_limit,
+          "instruction budget of " + std::to_string(*limits_.instructionBudget) + " used up"));
+    }
+  }
+  if (status != ::wabt::Result::Ok) {
+    if (hostState_->outcome) {
+      const HostOutcome outcome = *hostState_->outcome;
+      if (outcome.kind == HostOutcome::Kind::exit)
+        return fail(WasmError::exit(outcome.exitCode));
+      return fail(
+          WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome.message));
+    }
+    const std::string message = trap ? trap->message() : "unknown trap";
+    return fail(
+        WasmError::makeTrap(trapKindFromMessage(message), std::string(exportName), message));
+  }
+  std::vector<Value> out;
+  for (std::size_t i = 0; i < results.size() && i < type.results.size(); ++i) {
+    auto resultType = fromWabt(type.results[i]);
+    out.push_back(fromWabt(resultType.value_or(ValueType::i32), results[i]));
+  }
+  return out;
+}
+
+WasmResult<Value> WabtInstance::global(std::string_view exportName) {
+  auto ref = exportRef(exportName);
+  if (!ref || !store_->Is<interp::Global>(*ref))
+    return WasmError::make(errc::wasm_bad_call, "no exported global " + std::string(exportName));
+  auto global = store_->UnsafeGet<interp::Global>(*ref);
+  auto type = fromWabt(global->type().type);
+  if (!type)
+    return WasmError::make(errc::wasm_bad_call, "global of an unsupported type");
+  return fromWabt(*type, global->Get());
+}
+
+WasmResult<std::vector<std::uint8_t>> WabtInstance::readMemory(std::uint64_t offset,
+                                                               std::uint64_t length) {
+  interp::Memory* memory = hostState_->memory;
+  GuestMemory view = memory == nullptr
+                         ? GuestMemory{}
+                         : GuestMemory{std::span(memory->UnsafeData(), memory->ByteSize())};
+  if (!view.contains(offset, length))
+    return WasmError::make(errc::wasm_bad_call, "memory read out of bounds");
+  std::vector<std::uint8_t> out(length);
+  view.read(offset, out);
+  return out;
+}
+
+WasmResult<void> WabtInstance::writeMemory(std::uint64_t offset,
+                                           std::span<const std::uint8_t> data) {
+  interp::Memory* memory = hostState_->memory;
+  GuestMemory view = memory == nullptr
+                         ? GuestMemory{}
+                         : GuestMemory{std::span(memory->UnsafeData(), memory->ByteSize())};
+  if (!view.write(offset, data))
+    return WasmError::make(errc::wasm_bad_call, "memory write out of bounds");
+  return {};
+}
+
+std::uint64_t WabtInstance::memorySize() {
+  return hostState_->memory == nullptr ? 0 : hostState_->memory->ByteSize();
+}
+
+}  // namespace wasmesh::wasm::wabt

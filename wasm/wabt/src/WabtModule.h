@@ -1,0 +1,29 @@
+#pragma once
+
+#include <memory>
+
+#include "WabtValues.h"
+#include "wasmesh/wasm/Engine.h"
+
+namespace wasmesh::wasm::wabt {
+
+class WabtModule final : public Module {
+ public:
+  WabtModule(std::shared_ptr<interp::Store> store, interp::Module::Ptr module, ModuleInfo info,
+             Limits limits)
+      : store_(std::move(store)),
+        module_(std::move(module)),
+        info_(std::move(info)),
+        limits_(limits) {}
+
+  const ModuleInfo& info() const override { return info_; }
+  WasmResult<std::shared_ptr<Instance>> instantiate(const Imports& imports) override;
+
+ private:
+  std::shared_ptr<interp::Store> store_;  // first: outlives the reference below
+  interp::Module::Ptr module_;
+  ModuleInfo info_;
+  Limits limits_;
+};
+
+}  // namespace wasmesh::wasm::wabt
