@@ -21,6 +21,7 @@ test_packages=(
   libgtest-dev libgmock-dev googletest
   iproute2 iptables procps curl python3 prometheus   # prometheus ships promtool
   nats-server libnats-dev nghttp2-server nghttp2-client   # e2e protocol detection peers
+  tcpdump testssl.sh openssl                 # e2e capture of mesh TLS; TLS posture check
   clang-format clang-tidy clang libclang-rt-14-dev   # the last two: scripts/fuzz.sh (libFuzzer)
   lld wasi-libc libclang-rt-14-dev-wasm32            # C test fixtures compiled to wasm32-wasi
 )

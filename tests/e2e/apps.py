@@ -35,6 +35,7 @@ import errno
 import hashlib
 import http.server
 import json
+import os
 import socket
 import struct
 import sys
@@ -147,6 +148,10 @@ def serve(port, mode):
             if mode == "http":
                 HelloHandler(conn, conn.getpeername(), None)
                 return
+            if mode == "chat":  # echoes each read at once, for long-lived conversations
+                while data := conn.recv(65536):
+                    conn.sendall(data)
+                return
             if mode == "reset":
                 conn.recv(65536)
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -253,12 +258,33 @@ def http(method, url):
     print(json.dumps({"status": status, "body": body.decode("utf-8", "replace")}))
 
 
+def hold(host, port, trigger):
+    """A long-lived connection: one exchange now, another once the file `trigger` exists,
+    each printed as a line ("reply <text>" or "error <why>")."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(CLIENT_TIMEOUT)
+        try:
+            s.connect((host, port))
+            for word in (b"before", b"after"):
+                if word == b"after":
+                    deadline = time.monotonic() + 60
+                    while not os.path.exists(trigger) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                s.sendall(word)
+                print("reply " + s.recv(1024).decode("ascii", "replace"), flush=True)
+        except OSError as error:
+            print(f"error {error}", flush=True)
+
+
 def main(argv):
     command = argv[1]
     if command == "serve":
         serve(int(argv[2]), argv[3])
     elif command == "client":
         client(argv[2], int(argv[3]), int(argv[4]))
+    elif command == "hold":
+        hold(argv[2], int(argv[3]), argv[4])
     elif command == "smtp":
         smtp(argv[2], int(argv[3]))
     elif command == "http":

@@ -295,6 +295,13 @@ class Pod:
         app.wait_line(lambda line: line == f"listening {port}")
         return app
 
+    def start_hold(self, host, port, trigger):
+        """A long-lived connection from the pod (apps.py hold): one exchange at once, the
+        second once `trigger` exists."""
+        app = App(self.namespace, [sys.executable, "-u", APPS, "hold", host, str(port), trigger])
+        self.apps.append(app)
+        return app
+
     def client(self, host, port, size):
         """A client in the pod: connect, send size bytes, half-close, read to EOF."""
         result = self.python("client", host, port, size)
@@ -341,7 +348,7 @@ class Pod:
 class PodNetwork:
     """Pods a and b joined by a veth pair, rules installed, proxies running."""
 
-    def __init__(self, a_init=(), b_init=()):
+    def __init__(self, a_init=(), b_init=(), a_config=None, b_config=None):
         self.pods = {name: Pod(name, *POD_ADDRESSES[name]) for name in ("a", "b")}
         self.a, self.b = self.pods["a"], self.pods["b"]
         self._namespaces = []
@@ -362,8 +369,8 @@ class PodNetwork:
                 self.init_output[pod.name] = result.stdout + result.stderr
                 if "IPv6 rules skipped" in self.init_output[pod.name]:
                     self.ipv6_skipped = self.init_output[pod.name].strip()
-            self.a.start_proxy()
-            self.b.start_proxy()
+            self.a.start_proxy(a_config)
+            self.b.start_proxy(b_config)
         except BaseException:
             self.close()
             raise
