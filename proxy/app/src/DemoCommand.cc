@@ -10,15 +10,20 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "ChildProcess.h"
 #include "DemoEchoApp.h"
 #include "ScrapedMetrics.h"
+#include "wasmesh/identity/CertificateAuthority.h"
+#include "wasmesh/identity/IdentityFiles.h"
 
 namespace wasmesh::app {
 namespace {
@@ -26,6 +31,9 @@ namespace {
 using boost::asio::ip::tcp;
 
 constexpr const char* kLoopback = "127.0.0.1";
+constexpr const char* kTrustDomain = "cluster.local";
+constexpr const char* kClientId = "spiffe://cluster.local/ns/demo/sa/web";
+constexpr const char* kServerId = "spiffe://cluster.local/ns/demo/sa/db";
 constexpr int kConnectionsPerRound = 8;
 constexpr std::size_t kPayloadBytes = std::size_t{16} * 1024;
 
@@ -34,33 +42,78 @@ struct DemoPorts {
       : clientOutbound(base + 40),
         clientBroken(base + 41),
         serverInbound(base + 43),
+        identityService(base + 50),
+        identityAdmin(base + 51),
         app(base + 80),
         clientAdmin(base + 91),
         serverAdmin(base + 92),
         deadUpstream(base + 99) {}
-  unsigned short clientOutbound, clientBroken, serverInbound, app, clientAdmin, serverAdmin,
-      deadUpstream;
+  unsigned short clientOutbound, clientBroken, serverInbound, identityService, identityAdmin, app,
+      clientAdmin, serverAdmin, deadUpstream;
 };
 
 std::string address(unsigned short port) {
   return std::string(kLoopback) + ":" + std::to_string(port);
 }
 
-// Explicit mode only: no transparent listeners, so no root and no iptables are needed.
-std::string proxyConfig(unsigned short admin, const std::string& routes) {
+// No transparent listeners on the client side and a server inbound listener that is dialled
+// directly (the mesh transport's direct path), so no root and no iptables are needed.
+std::string proxyConfig(unsigned short admin, const std::string& body) {
   return "proxy:\n  workers: 1\n  shutdown_grace_period: 2s\n"
          "admin:\n  listen: " +
-         address(admin) +
-         "\n"
-         "inbound:\n  listen: []\noutbound:\n  listen: []\n"
-         "routes:\n" +
-         routes;
+         address(admin) + "\noutbound:\n  listen: []\n" + body;
 }
 
 std::string route(const std::string& name, const std::string& direction, unsigned short listen,
                   unsigned short target) {
   return "  - name: " + name + "\n    direction: " + direction +
          "\n    listen: " + address(listen) + "\n    target: " + address(target) + "\n";
+}
+
+// Both proxies obtain their certificates from the demo's identity service, as in a cluster.
+std::string identityConfig(const std::string& dir, const char* id, const std::string& tokenFile,
+                           const DemoPorts& ports) {
+  return std::string("identity:\n  id: ") + id + "\n  trust_anchors: " + dir +
+         "/ca/ca.crt\n  service: " + address(ports.identityService) +
+         "\n  token_file: " + tokenFile + "\n";
+}
+
+std::string randomToken() {
+  std::random_device random;
+  std::string token;
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i)
+    token.push_back(kHex[random() % kHex.size()]);
+  return token;
+}
+
+// The demo's PKI and tokens: a CA (root and issuer) for the identity service, and one token
+// per proxy that the service maps to its service account.
+bool writeMeshFiles(const std::string& dir, std::string& error) {
+  namespace fs = std::filesystem;
+  constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
+  auto authority = identity::CertificateAuthority::init(kTrustDomain, std::chrono::hours(24 * 7));
+  if (!authority) {
+    error = "cannot create the demo CA: " + authority.error().message();
+    return false;
+  }
+  try {
+    authority->save(dir + "/ca", false);
+    const auto web = randomToken();
+    const auto db = randomToken();
+    identity::writeFileAtomically(dir + "/web.token", web, kPrivate, false);
+    identity::writeFileAtomically(dir + "/db.token", db, kPrivate, false);
+    identity::writeFileAtomically(dir + "/tokens.yaml",
+                                  "tokens:\n  - {token: " + web +
+                                      ", namespace: demo, service_account: web}\n"
+                                      "  - {token: " +
+                                      db + ", namespace: demo, service_account: db}\n",
+                                  kPrivate, false);
+  } catch (const identity::FileError& failure) {
+    error = failure.what();
+    return false;
+  }
+  return true;
 }
 
 bool waitReady(unsigned short adminPort, ChildProcess& child) {
@@ -111,18 +164,45 @@ bool deadUpstreamIsClosed(unsigned short port) {
 void printRow(const char* proxy, const char* direction, const char* peer,
               const ScrapedMetrics& metrics) {
   const std::map<std::string, std::string> match = {{"direction", direction}, {"peer", peer}};
-  std::printf("  %-7s %-9s %-4s %8.0f %6.0f %8.0f %12.0f %12.0f\n", proxy, direction, peer,
-              metrics.sum("tcp_open_total", match), metrics.sum("tcp_open_connections", match),
-              metrics.sumWhereSet("tcp_close_total", "errno", match),
-              metrics.sum("tcp_read_bytes_total", match),
-              metrics.sum("tcp_write_bytes_total", match));
+  const auto tls = metrics.labelValue("tcp_open_total", "tls", match);
+  auto peerIdentity = metrics.labelValue(
+      "tcp_open_total", std::string(peer) == "src" ? "client_id" : "server_id", match);
+  if (peerIdentity.empty())
+    peerIdentity = "-";
+  std::printf(
+      "  %-7s %-9s %-4s %8.0f %6.0f %8.0f %12.0f %12.0f  %-11s %s\n", proxy, direction, peer,
+      metrics.sum("tcp_open_total", match), metrics.sum("tcp_open_connections", match),
+      metrics.sumWhereSet("tcp_close_total", "errno", match),
+      metrics.sum("tcp_read_bytes_total", match), metrics.sum("tcp_write_bytes_total", match),
+      tls.empty() ? "-" : tls.c_str(), peerIdentity.c_str());
+}
+
+std::string utcTime(double unixSeconds) {
+  const auto seconds = static_cast<std::time_t>(unixSeconds);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text.data();
+}
+
+void printIdentity(const char* proxy, const char* id, const ScrapedMetrics& metrics) {
+  std::printf(
+      "  %s proxy is %s, certificate from the identity service valid until %s (%0.f "
+      "issued)\n",
+      proxy, id, utcTime(metrics.sum("identity_cert_expiration_timestamp_seconds")).c_str(),
+      metrics.sum("identity_cert_refresh_total", {{"result", "ok"}}));
 }
 
 void printTable(const DemoPorts& ports) {
   const auto client = ScrapedMetrics::fetch(kLoopback, ports.clientAdmin);
   const auto server = ScrapedMetrics::fetch(kLoopback, ports.serverAdmin);
-  std::printf("  %-7s %-9s %-4s %8s %6s %8s %12s %12s\n", "proxy", "direction", "peer", "opened",
-              "open", "errors", "bytes read", "bytes wrtn");
+  if (client)
+    printIdentity("client", kClientId, *client);
+  if (server)
+    printIdentity("server", kServerId, *server);
+  std::printf("  %-7s %-9s %-4s %8s %6s %8s %12s %12s  %-11s %s\n", "proxy", "direction", "peer",
+              "opened", "open", "errors", "bytes read", "bytes wrtn", "tls", "peer identity");
   if (client) {
     printRow("client", "outbound", "src", *client);
     printRow("client", "outbound", "dst", *client);
@@ -178,30 +258,57 @@ int runDemo(const DemoOptions& options, const char* argv0) {
   }
 
   const auto exe = selfExecutable(argv0);
-  std::ofstream(dir + "/server.yaml")
-      << proxyConfig(ports.serverAdmin, route("app", "inbound", ports.serverInbound, ports.app));
+  std::string error;
+  if (!writeMeshFiles(dir, error)) {
+    std::cerr << "wasmesh demo: " << error << "\n";
+    return 1;
+  }
+  ChildProcess identityService(
+      {exe, "identity", "serve", "--ca", dir + "/ca", "--listen", address(ports.identityService),
+       "--admin", address(ports.identityAdmin), "--token-file", dir + "/tokens.yaml", "--lifetime",
+       "1h"},
+      dir + "/identity.log");
+  if (!waitReady(ports.identityAdmin, identityService)) {
+    std::cerr << "wasmesh demo: the identity service did not become ready; its log:\n";
+    dumpLog(dir + "/identity.log");
+    return 1;
+  }
+  // Every address the client proxy reaches on loopback belongs to the server's identity.
+  std::ofstream(dir + "/discovery.yaml")
+      << "destinations:\n  - addresses: [\"127.0.0.1/32\"]\n    identity: " << kServerId
+      << "\n    mesh_port: " << ports.serverInbound << "\n";
+  std::ofstream(dir + "/server.yaml") << proxyConfig(
+      ports.serverAdmin, "inbound:\n  listen: [\"" + address(ports.serverInbound) + "\"]\n" +
+                             identityConfig(dir, kServerId, dir + "/db.token", ports));
   std::ofstream(dir + "/client.yaml") << proxyConfig(
-      ports.clientAdmin, route("mesh", "outbound", ports.clientOutbound, ports.serverInbound) +
-                             route("broken", "outbound", ports.clientBroken, ports.deadUpstream));
+      ports.clientAdmin, "inbound:\n  listen: []\nroutes:\n" +
+                             route("app", "outbound", ports.clientOutbound, ports.app) +
+                             route("broken", "outbound", ports.clientBroken, ports.deadUpstream) +
+                             identityConfig(dir, kClientId, dir + "/web.token", ports) +
+                             "discovery:\n  file: " + dir + "/discovery.yaml\n");
   ChildProcess server({exe, "proxy", "--config", dir + "/server.yaml"}, dir + "/server.log");
   ChildProcess client({exe, "proxy", "--config", dir + "/client.yaml"}, dir + "/client.log");
+  // Ready means holding a certificate from the identity service.
   if (!waitReady(ports.serverAdmin, server) || !waitReady(ports.clientAdmin, client)) {
     std::cerr << "wasmesh demo: a proxy did not become ready; its logs:\n";
     dumpLog(dir + "/server.log");
     dumpLog(dir + "/client.log");
+    dumpLog(dir + "/identity.log");
     return 1;
   }
 
   std::printf(
-      "wasmesh demo: an echo app behind two wasmesh proxies on loopback\n"
-      "  app %s  <-  server proxy (inbound route %s)  <-  client proxy (outbound route %s)\n"
+      "wasmesh demo: an echo app behind two wasmesh proxies on loopback, talking mutual TLS\n"
+      "  app %s  <-  server proxy (%s, mesh port %s)  <=mTLS=  client proxy (%s, route %s)\n"
+      "  identity service https://%s (CA and tokens in %s), metrics http://%s/metrics\n"
       "  a second client route, %s, points at %s where nothing listens\n"
       "  admin endpoints: client http://%s/metrics  server http://%s/metrics"
       "  (/live /ready /shutdown too)\n"
-      "  proxy logs: %s/{client,server}.log\n"
+      "  logs: %s/{client,server,identity}.log\n"
       "  Ctrl-C to stop.\n\n",
-      address(ports.app).c_str(), address(ports.serverInbound).c_str(),
-      address(ports.clientOutbound).c_str(), address(ports.clientBroken).c_str(),
+      address(ports.app).c_str(), kServerId, address(ports.serverInbound).c_str(), kClientId,
+      address(ports.clientOutbound).c_str(), address(ports.identityService).c_str(), dir.c_str(),
+      address(ports.identityAdmin).c_str(), address(ports.clientBroken).c_str(),
       address(ports.deadUpstream).c_str(), address(ports.clientAdmin).c_str(),
       address(ports.serverAdmin).c_str(), dir.c_str());
   std::fflush(stdout);
@@ -214,7 +321,7 @@ int runDemo(const DemoOptions& options, const char* argv0) {
     const bool deadClosed = deadUpstreamIsClosed(ports.clientBroken);
     allGood = allGood && echoed == kConnectionsPerRound && deadClosed;
     std::printf(
-        "round %d: %d/%d echo conversations completed through both proxies; "
+        "round %d: %d/%d echo conversations completed through both proxies over mTLS; "
         "dead upstream %s\n",
         round, echoed, kConnectionsPerRound,
         deadClosed ? "closed the client's connection, as it should" : "NOT closed");
@@ -231,6 +338,7 @@ int runDemo(const DemoOptions& options, const char* argv0) {
   }
   const int clientStatus = client.terminate();
   const int serverStatus = server.terminate();
+  identityService.terminate();
   if (clientStatus != 0 || serverStatus != 0) {
     std::cerr << "wasmesh demo: a proxy exited with status " << clientStatus << "/" << serverStatus
               << "\n";

@@ -121,4 +121,22 @@ double ScrapedMetrics::sumWhereSet(const std::string& name, const std::string& l
   return total;
 }
 
+std::string ScrapedMetrics::labelValue(const std::string& name, const std::string& label,
+                                       const std::map<std::string, std::string>& match) const {
+  for (const auto& sample : samples_) {
+    if (sample.name != name)
+      continue;
+    const auto it = sample.labels.find(label);
+    if (it == sample.labels.end() || it->second.empty())
+      continue;
+    const bool matches = std::all_of(match.begin(), match.end(), [&](const auto& wanted) {
+      const auto found = sample.labels.find(wanted.first);
+      return found != sample.labels.end() && found->second == wanted.second;
+    });
+    if (matches)
+      return it->second;
+  }
+  return {};
+}
+
 }  // namespace wasmesh::app

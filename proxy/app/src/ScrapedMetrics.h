@@ -33,6 +33,9 @@ class ScrapedMetrics {
   // Like sum, but only samples whose `label` is present and not empty.
   double sumWhereSet(const std::string& name, const std::string& label,
                      const std::map<std::string, std::string>& match = {}) const;
+  // The value of `label` on the first sample of `name` that matches; empty if none has it.
+  std::string labelValue(const std::string& name, const std::string& label,
+                         const std::map<std::string, std::string>& match = {}) const;
 
  private:
   std::vector<Sample> samples_;
