@@ -101,6 +101,9 @@ class WasmeshCategory final : public boost::system::error_category {
         return "no such WebAssembly export or wrong arguments";
       case errc::wasm_engine_failure:
         return "WebAssembly engine failure";
+      case errc::invalid_host_port:
+        return "is not an address or DNS name with a port (10.0.0.5:8080, [fd00::5]:8080 or "
+               "identity.wasmesh.svc:8080)";
     }
     return "unknown wasmesh error";
   }

@@ -312,4 +312,44 @@ std::string formatSocketAddress(const boost::asio::ip::tcp::endpoint& endpoint) 
   return address.to_string() + ":" + std::to_string(endpoint.port());
 }
 
+Result<HostPort> parseHostPort(std::string_view text) {
+  text = trim(text);
+  if (auto literal = parseSocketAddress(text)) {
+    if (literal->port() == 0)
+      return errc::invalid_host_port;
+    return HostPort{literal->address().to_string(), literal->port()};
+  }
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    return errc::invalid_host_port;
+  const auto name = text.substr(0, colon);
+  unsigned port = 0;
+  if (!parseUnsigned(text.substr(colon + 1), port) || port == 0 || port > 65535)
+    return errc::invalid_host_port;
+  // RFC 1123 host name: dot-separated labels, at most 253 characters; a trailing dot (the
+  // absolute form) is allowed.
+  std::string host(name);
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view rest = host;
+  if (!rest.empty() && rest.back() == '.')
+    rest.remove_suffix(1);
+  if (rest.empty() || rest.size() > 253)
+    return errc::invalid_host_port;
+  while (!rest.empty()) {
+    const auto dot = rest.find('.');
+    if (!isDnsLabel(rest.substr(0, dot)))
+      return errc::invalid_host_port;
+    rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+    if (dot != std::string_view::npos && rest.empty())
+      return errc::invalid_host_port;  // an empty label: "a..b"
+  }
+  return HostPort{std::move(host), static_cast<std::uint16_t>(port)};
+}
+
+std::string formatHostPort(const HostPort& hostPort) {
+  const bool v6 = hostPort.host.find(':') != std::string::npos;
+  return (v6 ? "[" + hostPort.host + "]" : hostPort.host) + ":" + std::to_string(hostPort.port);
+}
+
 }  // namespace wasmesh

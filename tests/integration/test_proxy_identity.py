@@ -100,11 +100,11 @@ class ProxyIdentityTest(unittest.TestCase):
         proxy.log.close()
         self.assertIn("discovery.file", proxy.log_text())
 
-    def service_config(self, port, token_file):
+    def service_config(self, port, token_file, host="127.0.0.1"):
         return ("proxy: {workers: 1}\nadmin: {listen: '127.0.0.1:0'}\n"
                 "inbound: {listen: []}\noutbound: {listen: []}\n"
                 f"identity: {{id: '{WEB}', trust_anchors: {self.ca}/ca.crt, "
-                f"service: '127.0.0.1:{port}', token_file: {token_file}}}\n")
+                f"service: '{host}:{port}', token_file: {token_file}}}\n")
 
     def test_certificate_from_the_identity_service(self):
         tokens = os.path.join(self.dir, "tokens.yaml")
@@ -119,7 +119,8 @@ class ProxyIdentityTest(unittest.TestCase):
             f.write("someone-elses-token-000\n")
         service = Service(self.dir, "--token-file", tokens)
         try:
-            with Proxy(self.service_config(service.port, good)) as proxy:
+            # By name, as a Kubernetes Service is reached: resolved at each request.
+            with Proxy(self.service_config(service.port, good, host="localhost")) as proxy:
                 self.wait_ready(proxy, 200)
                 self.assertEqual(proxy.metric("identity_cert_refresh_total", result="ok"), 1)
                 self.assertIn("from the identity service", proxy.log_text())

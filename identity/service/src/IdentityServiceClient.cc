@@ -105,7 +105,7 @@ boost::asio::awaitable<Result<void>> IdentityServiceClient::refreshOnce() {
   const auto fail = [&](const std::string& step, const boost::system::error_code& error) {
     if (!*stopped) {
       spdlog::warn("identity: certificate from {} failed: {}: {}",
-                   formatSocketAddress(settings_.service), step, error.message());
+                   formatHostPort(settings_.service), step, error.message());
       store_.recordRefreshFailure();
     }
     return Result<void>(error);
@@ -139,7 +139,13 @@ boost::asio::awaitable<Result<void>> IdentityServiceClient::refreshOnce() {
   }
   auto& tcp = boost::beast::get_lowest_layer(stream);
   tcp.expires_after(kRequestTimeout);
-  auto [connectError] = co_await tcp.async_connect(settings_.service, kNoThrow);
+  boost::asio::ip::tcp::resolver resolver(executor_);
+  auto [resolveError, addresses] = co_await resolver.async_resolve(
+      settings_.service.host, std::to_string(settings_.service.port),
+      boost::asio::ip::tcp::resolver::numeric_service, kNoThrow);
+  if (resolveError)
+    co_return fail("resolve " + settings_.service.host, resolveError);
+  auto [connectError, connected] = co_await tcp.async_connect(addresses, kNoThrow);
   if (connectError)
     co_return fail("connect", connectError);
   auto [handshakeError] =

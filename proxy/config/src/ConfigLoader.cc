@@ -213,7 +213,8 @@ std::vector<Field> makeFields() {
                    c.identity.keyFile = nonEmptyValue(v, w);
                  }});
   out.push_back({"identity", "service", [](Config& c, const RawValue& v, const std::string& w) {
-                   c.identity.service = addressValue(nonEmptyValue(v, w), w);
+                   const auto& text = nonEmptyValue(v, w);
+                   c.identity.service = require(parseHostPort(text), w, text);
                  }});
   out.push_back({"identity", "token_file", [](Config& c, const RawValue& v, const std::string& w) {
                    c.identity.tokenFile = nonEmptyValue(v, w);
@@ -536,7 +537,7 @@ tcp:
 #   trust_anchors: /var/run/wasmesh/identity/ca.crt   # a PEM file, or the PEM text
 #   cert_file: /var/run/wasmesh/identity/tls.crt      # certificates issued elsewhere...
 #   key_file: /var/run/wasmesh/identity/tls.key
-#   service: 10.96.0.20:8080                          # ...or the identity service
+#   service: wasmesh-identity.wasmesh.svc:8080        # ...or the identity service
 #   token_file: /var/run/secrets/kubernetes.io/serviceaccount/token
 # discovery:
 #   file: /var/run/wasmesh/discovery.yaml             # destinations and their identities

@@ -184,7 +184,7 @@ void ProxyRuntime::startIdentity() {
     spdlog::info(
         "identity: requesting a certificate for {} from {}; /ready answers 503 until "
         "one is held",
-        settings.id, formatSocketAddress(*settings.service));
+        settings.id, formatHostPort(*settings.service));
   } else {
     certificateFiles_ = std::make_unique<identity::CertificateFiles>(
         identity::CertificateFiles::Paths{settings.trustAnchors, settings.certFile,

@@ -121,5 +121,24 @@ TEST(SocketAddressTest, RefusesNamesAndMissingPorts) {
   }
 }
 
+TEST(HostPortTest, TakesAddressesAndDnsNames) {
+  EXPECT_EQ(parseHostPort("10.0.0.5:8080").value(), (HostPort{"10.0.0.5", 8080}));
+  EXPECT_EQ(parseHostPort("[fd00::5]:8080").value(), (HostPort{"fd00::5", 8080}));
+  EXPECT_EQ(parseHostPort("Identity.Wasmesh.svc.cluster.local.:443").value(),
+            (HostPort{"identity.wasmesh.svc.cluster.local.", 443}));
+  EXPECT_EQ(parseHostPort("localhost:1").value(), (HostPort{"localhost", 1}));
+  EXPECT_EQ(formatHostPort({"fd00::5", 8080}), "[fd00::5]:8080");
+  EXPECT_EQ(formatHostPort({"identity.wasmesh.svc", 8080}), "identity.wasmesh.svc:8080");
+}
+
+TEST(HostPortTest, RefusesWhatCannotBeConnectedTo) {
+  for (const char* bad : {"identity", "identity:", "identity:0", "identity:65536", "identity:http",
+                          ":8080", "a..b:80", "-a.b:80", "a_b.svc:80", "10.0.0.5:0", "[::1]",
+                          "http://identity:80", "identity.svc/x:80", ""}) {
+    EXPECT_EQ(parseHostPort(bad).error(), errc::invalid_host_port) << bad;
+  }
+  EXPECT_FALSE(parseHostPort(std::string(254, 'a') + ":80"));
+}
+
 }  // namespace
 }  // namespace wasmesh

@@ -199,8 +199,14 @@ discovery: {file: /etc/discovery.yaml}
                                 {"WASMESH_IDENTITY_TOKEN_FILE", "/t"},
                                 {"WASMESH_DISCOVERY_FILE", "/d.yaml"}});
   EXPECT_TRUE(service.identity.usesService());
-  EXPECT_EQ(service.identity.service->port(), 8080);
+  EXPECT_EQ(service.identity.service->port, 8080);
   EXPECT_EQ(service.discoveryFile, "/d.yaml");
+  // A Service's DNS name, resolved when the proxy connects.
+  const auto named = loadConfigFromString(
+      "identity: {id: 'spiffe://td/ns/a/sa/b', trust_anchors: /ca, "
+      "service: 'wasmesh-identity.wasmesh.svc:8080', token_file: /t}",
+      {});
+  EXPECT_EQ(named.identity.service->host, "wasmesh-identity.wasmesh.svc");
 }
 
 TEST(ConfigLoaderTest, IdentityErrorsNameWhatIsWrong) {
@@ -218,8 +224,8 @@ TEST(ConfigLoaderTest, IdentityErrorsNameWhatIsWrong) {
   EXPECT_EQ(errorOf(base + "token_file: /t}"), "identity: service and token_file go together");
   EXPECT_THAT(errorOf(base + "cert_file: /c, key_file: /k, token_file: /t}"),
               HasSubstr("not both"));
-  EXPECT_THAT(errorOf(base + "service: 'identity:8080', token_file: /t}"),
-              HasSubstr("identity.service: \"identity:8080\""));
+  EXPECT_THAT(errorOf(base + "service: 'identity:80x', token_file: /t}"),
+              HasSubstr("identity.service: \"identity:80x\" is not an address or DNS name"));
   EXPECT_EQ(errorOf("discovery: {file: ''}"), "discovery.file: \"\" must not be empty");
 }
 

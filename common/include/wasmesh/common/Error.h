@@ -96,6 +96,8 @@ enum class errc {
   wasm_bad_call,
   // The WebAssembly engine could not be started or failed internally.
   wasm_engine_failure,
+  // A configuration value is neither an address nor a DNS name, with a port 1..65535.
+  invalid_host_port,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;

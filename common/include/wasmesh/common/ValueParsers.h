@@ -81,4 +81,15 @@ Result<std::vector<Cidr>> parseCidrList(std::string_view text);
 Result<boost::asio::ip::tcp::endpoint> parseSocketAddress(std::string_view text);
 std::string formatSocketAddress(const boost::asio::ip::tcp::endpoint& endpoint);
 
+// Where a client connects: a literal address or a DNS name (resolved at each connection, so
+// a Kubernetes Service name follows the Service), and a port 1..65535.
+struct HostPort {
+  std::string host;  // an IP address, or a lower-case DNS name
+  std::uint16_t port = 0;
+  bool operator==(const HostPort&) const = default;
+};
+// "10.0.0.5:8080", "[fd00::5]:8080", "identity.wasmesh.svc.cluster.local:8080".
+Result<HostPort> parseHostPort(std::string_view text);
+std::string formatHostPort(const HostPort& hostPort);
+
 }  // namespace wasmesh

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/identity/IdentityStore.h"
 
 namespace wasmesh::identity {
@@ -22,7 +23,7 @@ namespace wasmesh::identity {
 class IdentityServiceClient {
  public:
   struct Settings {
-    boost::asio::ip::tcp::endpoint service;
+    HostPort service;  // resolved at every request: a Service name follows the Service
     SpiffeId serviceId;  // default spiffe://<td>/ns/wasmesh/sa/identity
     std::string trustAnchors;
     std::string tokenFile;  // re-read for every request: projected tokens rotate

@@ -61,7 +61,7 @@ struct IdentityConfig {
   std::string id;  // a SPIFFE ID with a server name; validated when loading
   std::string certFile;
   std::string keyFile;
-  std::optional<boost::asio::ip::tcp::endpoint> service;
+  std::optional<HostPort> service;  // an address or a DNS name, with a port
   std::string tokenFile;
 
   bool configured() const noexcept { return !id.empty(); }
