@@ -183,7 +183,8 @@ class MeshTlsTest(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f"proxy never ready:\n{proxy.log_text()}")
 
-    def tls_client(self, server, cert=None, sni=DB_SNI, alpn=True, maximum=None, ca=None):
+    def tls_client(self, server, cert=None, sni=DB_SNI, alpn=True, maximum=None, ca=None,
+                   address=None):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.load_verify_locations((ca or self.ca) + "/ca.crt")
         context.check_hostname = False  # the proxy proves a SPIFFE ID; checked below
@@ -193,7 +194,7 @@ class MeshTlsTest(unittest.TestCase):
             context.set_alpn_protocols([ALPN])
         if maximum:
             context.maximum_version = maximum
-        raw = socket.create_connection(server.address("inbound"), timeout=5)
+        raw = socket.create_connection(address or server.address("inbound"), timeout=5)
         return context.wrap_socket(raw, server_hostname=sni)
 
     def assert_refused(self, connection):
@@ -250,6 +251,26 @@ class MeshTlsTest(unittest.TestCase):
             self.assertEqual(tls.recv(1024), b"ping")
         server.wait_metric("tcp_open_total", 1, direction="inbound", peer="src", tls="true",
                            client_id=WEB)
+
+    def test_the_redirected_path_terminates_tls_for_a_local_identity(self):
+        # An inbound route stands in for an iptables redirect: detection reads the ClientHello,
+        # finds the proxy's own server name, and the proxy terminates it (the ClientHello
+        # handed to TLS from detection's buffer), then follows the header.
+        host = f"[{self.HOST}]" if ":" in self.HOST else self.HOST
+        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: '{host}:0'}}\n"
+                  "inbound: {listen: []}\noutbound: {listen: []}\n"
+                  f"routes:\n  - {{name: app, direction: inbound, listen: '{host}:0', "
+                  f"target: '{host}:{self.app.port}'}}\n" + self.identity_yaml(DB, "db"))
+        proxy = Proxy(config)
+        self.proxies.append(proxy)
+        self.wait_ready(proxy)
+        with self.tls_client(proxy, cert=self.path("web"), address=proxy.address("route app")) \
+                as tls:
+            tls.sendall(transport_header(self.app.port) + b"redirected")
+            self.assertEqual(tls.recv(1024), b"redirected")
+        proxy.wait_metric("tcp_open_total", 1, direction="inbound", peer="src", tls="true",
+                          client_id=WEB)
+        self.assertEqual(proxy.metric("inbound_tcp_detect_http_results_total"), 1)
 
     # -- refusals on the server side -----------------------------------------------------
 
