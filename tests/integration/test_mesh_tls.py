@@ -228,6 +228,35 @@ class MeshTlsTest(unittest.TestCase):
         self.assertEqual(server.metric("tcp_open_total", direction="inbound", peer="src",
                                        target_port=str(self.app.port)), 1)
 
+    def test_a_peer_that_resets_mid_stream_does_not_take_the_proxy_down(self):
+        # The server proxy resets the mesh connection while the client proxy is still writing
+        # to it: the client proxy's next TLS write meets a closed socket (EPIPE), which must be
+        # an error on that connection, never a SIGPIPE that kills the process.
+        resetting = EchoServer(self.HOST, mode="reset")
+        try:
+            server = self.start_server_proxy()
+            client = self.start_client_proxy(server, resetting.port)
+            for _ in range(5):
+                with socket.create_connection(client.address("route app"), timeout=5) as s:
+                    try:
+                        for _ in range(400):
+                            s.sendall(b"x" * 65536)
+                    except OSError:
+                        pass  # the reset arrived: what an application sees
+                self.assertIsNone(client.process.poll(), client.log_text())
+            self.assertIsNone(server.process.poll(), server.log_text())
+            # The race above is timing-dependent; the disposition that makes it harmless is not.
+            for proxy in (client, server):
+                with open(f"/proc/{proxy.process.pid}/status") as f:
+                    ignored = int(next(l for l in f if l.startswith("SigIgn:")).split()[1], 16)
+                self.assertTrue(ignored & (1 << (13 - 1)), "SIGPIPE must be ignored")
+            # Both still serve.
+            self.start_client_proxy(server, self.app.port)
+            self.assertEqual(echo_through(*self.proxies[-1].address("route app"), b"alive"),
+                             b"alive")
+        finally:
+            resetting.close()
+
     def test_server_speaks_first_through_the_mesh_without_waiting(self):
         greeter = GreetingServer(self.HOST)
         try:

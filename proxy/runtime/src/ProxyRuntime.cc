@@ -219,6 +219,10 @@ void ProxyRuntime::startDiscovery() {
 }
 
 int ProxyRuntime::run() {
+  // OpenSSL writes TLS records with write(2), not send(MSG_NOSIGNAL): a record written to a
+  // peer that has just reset would raise SIGPIPE and kill the process. As in nginx, haproxy
+  // and Envoy, the proxy ignores it and takes EPIPE as the connection's error.
+  std::signal(SIGPIPE, SIG_IGN);
   raiseDescriptorLimit();
   bindAdmin();
   startIdentity();
