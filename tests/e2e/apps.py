@@ -277,12 +277,40 @@ def hold(host, port, trigger):
             print(f"error {error}", flush=True)
 
 
+def tls(host, port, ca, cert_dir, sni, max_version, header_hex):
+    """A TLS client with the mesh ALPN, as a misbehaving peer would be: `cert_dir` "-" for
+    no client certificate, `max_version` "1.2" for a TLS 1.2-only client. Sends the header
+    (hex) and "ping"; prints what came back."""
+    import ssl
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(ca)
+    context.check_hostname = False
+    if cert_dir != "-":
+        context.load_cert_chain(os.path.join(cert_dir, "tls.crt"), os.path.join(cert_dir, "tls.key"))
+    context.set_alpn_protocols(["wasmesh.io/transport/1"])
+    if max_version == "1.2":
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    result = {"handshake": False, "received": 0, "error": None}
+    try:
+        with socket.create_connection((host, port), timeout=CLIENT_TIMEOUT) as raw:
+            with context.wrap_socket(raw, server_hostname=sni) as conn:
+                result["handshake"] = True
+                conn.sendall(bytes.fromhex(header_hex) + b"ping")
+                result["received"] = len(conn.recv(1024))
+    except (OSError, ssl.SSLError) as error:
+        result["error"] = str(error)
+    print(json.dumps(result))
+
+
 def main(argv):
     command = argv[1]
     if command == "serve":
         serve(int(argv[2]), argv[3])
     elif command == "client":
         client(argv[2], int(argv[3]), int(argv[4]))
+    elif command == "tls":
+        tls(argv[2], int(argv[3]), argv[4], argv[5], argv[6], argv[7], argv[8])
     elif command == "hold":
         hold(argv[2], int(argv[3]), argv[4])
     elif command == "smtp":

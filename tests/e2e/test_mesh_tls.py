@@ -4,8 +4,11 @@ Pod A ("web") reaches the echo app in pod B ("db") through A's outbound proxy, w
 B's addresses in its discovery file and opens mesh TLS to B's inbound port 4143; B's proxy
 terminates it and forwards to the app. A packet capture on B's side of the link shows no
 application byte in clear, while the same bytes over a skipped port do show (so the
-capture can see them). A plaintext client that bypasses A's rules is refused by B and
-counted, and so is a meshed connection that asks for the proxy's own port. A long-lived
+capture can see them). Clients in A that bypass A's rules (plaintext; TLS with no client
+certificate, TLS 1.2 only, expired, not-yet-valid and untrusted certificates; a garbage
+header) are refused by B and counted by reason, and so is a meshed connection that asks for
+the proxy's own port. (A server proving the wrong identity is in the loopback test,
+tests/integration/test_mesh_tls.py, which can stand up an impostor server.) A long-lived
 connection survives B's certificate rotation. Both families.
 
 Needs root; otherwise the module prints "skipped: needs root" and skips.
@@ -14,6 +17,7 @@ Needs root; otherwise the module prints "skipped: needs root" and skips.
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -33,8 +37,16 @@ TD = "cluster.local"
 WEB = f"spiffe://{TD}/ns/default/sa/web"
 DB = f"spiffe://{TD}/ns/default/sa/db"
 
+DB_SNI = "db.default.serviceaccount.identity.cluster.local"
+
 NET = None
 PKI = None
+
+
+def transport_header(port, protocol=3):
+    """docs/mesh-transport.md's bytes, written independently of the proxy's encoder."""
+    record = bytes([1, 0x01, 0, 2]) + struct.pack(">H", port) + bytes([0x02, 0, 1, protocol])
+    return b"wasmesh/1\r\n" + struct.pack(">I", len(record)) + record
 
 
 def wasmesh(*args):
@@ -49,7 +61,8 @@ class Pki:
         self.dir = tempfile.mkdtemp(prefix="wasmesh-e2e-mesh-")
         os.chmod(self.dir, 0o755)
         self.ca = os.path.join(self.dir, "ca")
-        wasmesh("identity", "ca", "init", "--trust-domain", TD, "--out", self.ca)
+        wasmesh("identity", "ca", "init", "--trust-domain", TD, "--out", self.ca,
+                "--not-before", "-72h")
         os.chmod(self.ca, 0o755)
         self.issue("web", WEB)
         self.issue("db", DB)
@@ -57,10 +70,11 @@ class Pki:
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
 
-    def issue(self, name, identity):
+    def issue(self, name, identity, *flags, ca=None):
         """Issued beside, then renamed into place: a rotation as a Secret volume does it."""
         scratch = tempfile.mkdtemp(dir=self.dir)
-        wasmesh("identity", "issue", "--ca", self.ca, "--id", identity, "--out", scratch)
+        wasmesh("identity", "issue", "--ca", ca or self.ca, "--id", identity, "--out", scratch,
+                *flags)
         os.makedirs(self.path(name), mode=0o755, exist_ok=True)
         for file in ("tls.crt", "tls.key"):
             os.chown(os.path.join(scratch, file), pods.PROXY_UID, pods.PROXY_UID)
@@ -185,6 +199,47 @@ class MeshTlsPodsTest(pods.PodTestCase):
                             "nothing echoed")
                 self.wait_counters(NET.b, before, {"inbound_tcp_errors_total": 1},
                                    error="tls_required")
+
+    def test_bad_clients_across_the_link_are_refused_and_counted(self):
+        """From pod A as the proxy's uid (so A's rules let it past): a TLS client straight to
+        B's mesh port with each kind of bad credential or bytes."""
+        other_ca = PKI.path("other-ca")
+        if not os.path.exists(other_ca):
+            wasmesh("identity", "ca", "init", "--trust-domain", TD, "--out", other_ca)
+            PKI.issue("expired", WEB, "--not-before", "-48h", "--lifetime", "1h")
+            PKI.issue("future", WEB, "--not-before", "+2h")
+            PKI.issue("untrusted", WEB, ca=other_ca)
+        good = transport_header(ECHO_PORT).hex()
+        cases = [
+            ("tls_no_client_certificate", "-", "", good),
+            ("tls_unsupported_version", PKI.path("web"), "1.2", good),
+            ("tls_certificate_expired", PKI.path("expired"), "", good),
+            ("tls_certificate_not_yet_valid", PKI.path("future"), "", good),
+            ("tls_untrusted_certificate", PKI.path("untrusted"), "", good),
+            ("transport_header_invalid", PKI.path("web"), "", (b"GARBAGE!" * 4).hex()),
+        ]
+        for family in FAMILIES:
+            self.family(family)
+            for label, cert, version, header in cases:
+                with self.subTest(family=family, refusal=label):
+                    before = self.counters(NET.b, ["inbound_tcp_errors_total"], error=label)
+                    answer = self.as_proxy_uid(
+                        "tls", NET.b.address(family), 4143, f"{PKI.ca}/ca.crt", cert, DB_SNI,
+                        version or "1.3", header)
+                    self.expect(answer["received"] == 0, answer, "nothing echoed")
+                    self.wait_counters(NET.b, before, {"inbound_tcp_errors_total": 1},
+                                       error=label)
+            with self.subTest(family=family, control="a good client"):
+                answer = self.as_proxy_uid("tls", NET.b.address(family), 4143,
+                                           f"{PKI.ca}/ca.crt", PKI.path("web"), DB_SNI, "1.3",
+                                           transport_header(CHAT_PORT).hex())
+                self.expect(answer["received"] == 4, answer, "the echo of ping")
+
+    def as_proxy_uid(self, *args):
+        result = NET.a.exec(["setpriv", f"--reuid={pods.PROXY_UID}", f"--regid={pods.PROXY_UID}",
+                             "--clear-groups", "--", sys.executable, pods.APPS,
+                             *[str(a) for a in args]])
+        return json.loads(result.stdout)
 
     def test_a_meshed_connection_cannot_ask_for_the_proxy_s_own_port(self):
         for family in FAMILIES:
