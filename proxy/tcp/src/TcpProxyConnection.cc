@@ -259,15 +259,19 @@ void TcpProxyConnection::resetBoth() {
   }
 }
 
-void TcpProxyConnection::refuse(std::string_view label, const std::string& detail) {
+void TcpProxyConnection::refuse(std::string_view label, const std::string& detail,
+                                const boost::asio::ip::tcp::endpoint& target) {
   services_.metrics.countError(role_.direction, std::string(label), services_.worker.index());
-  boost::system::error_code ignored;
-  const auto peer = client_.remote_endpoint(ignored);
   // Info, not debug: an operator chasing a failed mesh connection needs the reason, and
   // refusals are rare between proxies that share trust anchors.
-  spdlog::info("{} mesh connection {} {} refused: {} ({})", directionName(role_.direction),
-               role_.direction == Direction::inbound ? "from" : "of", formatSocketAddress(peer),
-               label, detail);
+  if (role_.direction == Direction::inbound) {
+    boost::system::error_code ignored;
+    spdlog::info("inbound mesh connection from {} refused: {} ({})",
+                 formatSocketAddress(client_.remote_endpoint(ignored)), label, detail);
+  } else {
+    spdlog::info("outbound mesh connection to {} refused: {} ({})", formatSocketAddress(target),
+                 label, detail);
+  }
   resetBoth();
 }
 
@@ -280,7 +284,8 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshOutbound(const Route& 
   if (!local || !store.ready()) {
     // Failing closed: sending a meshed destination plaintext would be refused there anyway,
     // and would hide that this proxy has no valid certificate.
-    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message());
+    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message(),
+           route.labelTarget);
     co_return;
   }
   const auto& traffic = *role_.traffic;
@@ -303,7 +308,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshOutbound(const Route& 
   auto connected = co_await MeshClientConnector::connect(server_, meshEndpoint, destination, *local,
                                                          header, traffic.connectTimeout);
   if (!connected.stream) {
-    refuse(connected.label, connected.detail);
+    refuse(connected.label, connected.detail, meshEndpoint);
     co_return;
   }
   TcpSideLabels clientSide{Direction::outbound, Peer::src,    route.labelTarget,
@@ -324,7 +329,8 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
   const auto shard = services_.worker.index();
   const auto snapshot = services_.mesh.identities->current();
   if (!snapshot || !services_.mesh.identities->ready()) {
-    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message());
+    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message(),
+           route.labelTarget);
     co_return;
   }
   const auto& traffic = *role_.traffic;
@@ -338,13 +344,14 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
         co_await MeshServerAcceptor::accept(client_, clientHello, serverName, *snapshot, deadline);
   }
   if (!accepted.stream) {
-    refuse(accepted.label, accepted.detail);
+    refuse(accepted.label, accepted.detail, route.labelTarget);
     co_return;
   }
   const auto port = accepted.header.targetPort;
   const auto& ownPorts = services_.mesh.proxyPorts;
   if (std::find(ownPorts.begin(), ownPorts.end(), port) != ownPorts.end()) {
-    refuse("forbidden_target_port", "port " + std::to_string(port) + " is the proxy's own");
+    refuse("forbidden_target_port", "port " + std::to_string(port) + " is the proxy's own",
+           route.labelTarget);
     co_return;
   }
   // The application listens on the pod's address or on loopback: loopback reaches both.

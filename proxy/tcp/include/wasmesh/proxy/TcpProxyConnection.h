@@ -106,7 +106,9 @@ class TcpProxyConnection final : public Abortable {
                                      TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
   // Refuses the client with a reset (a failed upstream must not look like an empty answer).
   void resetBoth();
-  void refuse(std::string_view label, const std::string& detail);
+  // Counts and logs a mesh refusal; `target` names the destination in outbound logs.
+  void refuse(std::string_view label, const std::string& detail,
+              const boost::asio::ip::tcp::endpoint& target);
 
   boost::asio::ip::tcp::socket client_;
   boost::asio::ip::tcp::socket server_;
