@@ -136,7 +136,7 @@ SpecRunner::ActionResult SpecRunner::perform(const boost::json::object& action) 
       return {std::nullopt, "v128 across the host boundary (engine cannot)"};
     auto value = parseArgument(json);
     if (!value)
-      return {std::nullopt, "non-null reference argument (host cannot make one)"};
+      return {std::nullopt, "non-null funcref argument (host cannot make one)"};
     args.push_back(*value);
   }
   auto result = instance->call(field, args);

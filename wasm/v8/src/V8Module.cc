@@ -109,21 +109,9 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
         .Check();
   }
 
-  // V8's embedder API has no instantiate call outside the JS API: use WebAssembly.Instance.
-  ::v8::Local<::v8::Value> webAssembly;
-  ::v8::Local<::v8::Value> constructor;
-  if (!context->Global()->Get(context, jsString(isolate, "WebAssembly")).ToLocal(&webAssembly) ||
-      !webAssembly.As<::v8::Object>()
-           ->Get(context, jsString(isolate, "Instance"))
-           .ToLocal(&constructor)) {
-    return WasmError::make(errc::wasm_engine_failure, "no WebAssembly.Instance");
-  }
-  std::array<::v8::Local<::v8::Value>, 2> argv{module_.Get(isolate), importObject};
   const ::v8::TryCatch tryCatch(isolate);
   ::v8::Local<::v8::Object> instance;
-  if (!constructor.As<::v8::Function>()
-           ->NewInstance(context, static_cast<int>(argv.size()), argv.data())
-           .ToLocal(&instance)) {
+  if (!newWasmInstance(isolate, context, module_.Get(isolate), importObject).ToLocal(&instance)) {
     WasmError error =
         guestError(isolate, context, tryCatch.Exception(), *state, false, limits_, "start");
     if (error.code == errc::wasm_trap) {

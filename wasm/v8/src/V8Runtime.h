@@ -33,6 +33,13 @@ class V8Runtime {
   std::unique_ptr<Watchdog> watchdog_;
 };
 
+// `new WebAssembly.Instance(module, imports)`: V8's embedder API has no other way to
+// instantiate. An empty result leaves the exception in the caller's TryCatch.
+::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,
+                                               ::v8::Local<::v8::Context> context,
+                                               ::v8::Local<::v8::Value> module,
+                                               ::v8::Local<::v8::Object> imports);
+
 // Enters the runtime's isolate, a handle scope and its context for one entry from the host.
 class V8Scope {
  public:

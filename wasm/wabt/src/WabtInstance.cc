@@ -61,11 +61,20 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
         std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
   }
   interp::Values params;
+  // Host externrefs become wabt Foreign objects holding the token; these keep them rooted
+  // for the call.
+  std::vector<interp::Foreign::Ptr> foreign;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (fromWabt(type.params[i]) != args[i].type) {
       return WasmError::make(errc::wasm_bad_call, std::string(exportName) + ": argument " +
                                                       std::to_string(i) + " is not " +
                                                       toString(args[i].type));
+    }
+    if (args[i].type == ValueType::externref && !args[i].isNullRef()) {
+      foreign.push_back(interp::Foreign::New(
+          *store_, reinterpret_cast<void*>(static_cast<std::uintptr_t>(args[i].low))));
+      params.push_back(interp::Value::Make(foreign.back().ref()));
+      continue;
     }
     params.push_back(toWabt(args[i]));
   }
@@ -99,7 +108,9 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
           "instruction budget of " + std::to_string(*limits_.instructionBudget) + " used up"));
     }
   }
-  if (status != ::wabt::Result::Ok) {
+  // wabt 1.0.32 swallows call stack exhaustion in call_indirect (Thread::DoCall returns Ok
+  // after PushCall trapped) but still sets the trap: a set trap is a trap whatever the status.
+  if (status != ::wabt::Result::Ok || trap) {
     if (hostState_->outcome) {
       const HostOutcome outcome = *hostState_->outcome;
       if (outcome.kind == HostOutcome::Kind::exit)
@@ -114,7 +125,7 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
   std::vector<Value> out;
   for (std::size_t i = 0; i < results.size() && i < type.results.size(); ++i) {
     auto resultType = fromWabt(type.results[i]);
-    out.push_back(fromWabt(resultType.value_or(ValueType::i32), results[i]));
+    out.push_back(hostValue(resultType.value_or(ValueType::i32), results[i]));
   }
   return out;
 }
@@ -127,7 +138,19 @@ WasmResult<Value> WabtInstance::global(std::string_view exportName) {
   auto type = fromWabt(global->type().type);
   if (!type)
     return WasmError::make(errc::wasm_bad_call, "global of an unsupported type");
-  return fromWabt(*type, global->Get());
+  return hostValue(*type, global->Get());
+}
+
+Value WabtInstance::hostValue(ValueType type, const interp::Value& value) const {
+  Value converted = fromWabt(type, value);
+  if (type == ValueType::externref && !converted.isNullRef()) {
+    const interp::Ref ref = value.Get<interp::Ref>();
+    if (store_->Is<interp::Foreign>(ref)) {
+      converted.low =
+          reinterpret_cast<std::uintptr_t>(store_->UnsafeGet<interp::Foreign>(ref)->ptr());
+    }
+  }
+  return converted;
 }
 
 WasmResult<std::vector<std::uint8_t>> WabtInstance::readMemory(std::uint64_t offset,
