@@ -49,6 +49,7 @@ void callHost(const ::v8::FunctionCallbackInfo<::v8::Value>& info) {
     info.GetReturnValue().Set(toJs(isolate, results[0]));
   } else if (results.size() > 1) {
     std::vector<::v8::Local<::v8::Value>> values;
+    values.reserve(results.size());
     for (const Value& result : results)
       values.push_back(toJs(isolate, result));
     info.GetReturnValue().Set(::v8::Array::New(isolate, values.data(), values.size()));
