@@ -5,6 +5,8 @@
 #include <v8-exception.h>
 #include <v8-function.h>
 
+#include <algorithm>
+
 #include "V8Trampoline.h"
 #include "V8Traps.h"
 #include "V8Values.h"
@@ -28,7 +30,7 @@ std::string text(::v8::Isolate* isolate, ::v8::Local<::v8::Value> value) {
 void limitStack(::v8::Isolate* isolate, const Limits& limits) {
   const char here = 0;
   const auto top = reinterpret_cast<std::uintptr_t>(&here);
-  isolate->SetStackLimit(top - limits.maxStackBytes);
+  isolate->SetStackLimit(top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2));
 }
 
 }  // namespace
