@@ -84,6 +84,14 @@ TEST_P(WasiTest, ABadGuestPointerIsFaultNotACrash) {
   EXPECT_TRUE(buffers.out.empty());
 }
 
+TEST_P(WasiTest, EveryPointerTakingFunctionAnswersFaultForBadPointers) {
+  Buffers buffers;
+  buffers.in = "some input";
+  EXPECT_EQ(run("wasi_bad_pointers", bind(buffers, {"prog", "arg"}, {"A=b"})), 0);
+  EXPECT_TRUE(buffers.out.empty());
+  EXPECT_EQ(buffers.inOffset, 0U);  // nothing was read into a bad buffer
+}
+
 TEST_P(WasiTest, LargeWritesAreStreamedInBoundedChunks) {
   std::uint64_t bytes = 0;
   std::size_t largestChunk = 0;
