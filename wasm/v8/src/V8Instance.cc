@@ -26,13 +26,6 @@ std::string text(::v8::Isolate* isolate, ::v8::Local<::v8::Value> value) {
       .ToLocalChecked();
 }
 
-// The stack limit V8 checks is an address: this far below the current frame.
-void limitStack(::v8::Isolate* isolate, const Limits& limits) {
-  const char here = 0;
-  const auto top = reinterpret_cast<std::uintptr_t>(&here);
-  isolate->SetStackLimit(top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2));
-}
-
 }  // namespace
 
 GuestMemory currentMemory(::v8::Isolate* isolate,
@@ -179,7 +172,7 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
   if (terminated || isolate->IsExecutionTerminating())
     isolate->CancelTerminateExecution();
   ::v8::Local<::v8::Value> result;
-  if (!returned.ToLocal(&result)) {
+  if (!returned.ToLocal(&result) || tryCatch.HasCaught()) {
     const bool timedOut = terminated || tryCatch.HasTerminated();
     return fail(
         guestError(isolate, context, tryCatch.Exception(), *state_, timedOut, limits_, exportName));

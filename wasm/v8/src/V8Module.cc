@@ -110,11 +110,21 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
         .Check();
   }
 
+  // Instantiation runs the start function: the same limits as a call.
+  limitStack(isolate, limits_);
   const ::v8::TryCatch tryCatch(isolate);
+  if (limits_.cpuTimePerCall)
+    runtime_->watchdog().arm(std::chrono::steady_clock::now() + *limits_.cpuTimePerCall);
+  auto created = newWasmInstance(isolate, context, module_.Get(isolate), importObject);
+  const bool terminated = limits_.cpuTimePerCall && runtime_->watchdog().disarm();
+  if (terminated || isolate->IsExecutionTerminating())
+    isolate->CancelTerminateExecution();
   ::v8::Local<::v8::Object> instance;
-  if (!newWasmInstance(isolate, context, module_.Get(isolate), importObject).ToLocal(&instance)) {
-    WasmError error =
-        guestError(isolate, context, tryCatch.Exception(), *state, false, limits_, "start");
+  // A trapping start function leaves V8 10.2's NewInstance with a result and a caught
+  // exception both: the exception decides.
+  if (!created.ToLocal(&instance) || tryCatch.HasCaught() || terminated) {
+    WasmError error = guestError(isolate, context, tryCatch.Exception(), *state,
+                                 terminated || tryCatch.HasTerminated(), limits_, "start");
     if (error.code == errc::wasm_trap) {
       const ::v8::String::Utf8Value message(isolate, tryCatch.Exception());
       const std::string text = *message == nullptr ? "" : *message;

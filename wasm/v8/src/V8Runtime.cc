@@ -3,6 +3,7 @@
 #include <v8-function.h>
 #include <v8-primitive.h>
 
+#include <algorithm>
 #include <array>
 
 #include "V8Platform.h"
@@ -39,6 +40,13 @@ Watchdog& V8Runtime::watchdog() {
     watchdog_ = std::make_unique<Watchdog>([isolate = isolate_] { isolate->TerminateExecution(); });
   }
   return *watchdog_;
+}
+
+void limitStack(::v8::Isolate* isolate, const Limits& limits) {
+  // V8 checks an address: this far below the current frame (and never below address 0).
+  const char here = 0;
+  const auto top = reinterpret_cast<std::uintptr_t>(&here);
+  isolate->SetStackLimit(top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2));
 }
 
 ::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "Watchdog.h"
+#include "wasmesh/wasm/Limits.h"
 
 namespace wasmesh::wasm::v8 {
 
@@ -39,6 +40,10 @@ class V8Runtime {
                                                ::v8::Local<::v8::Context> context,
                                                ::v8::Local<::v8::Value> module,
                                                ::v8::Local<::v8::Object> imports);
+
+// Sets the isolate's stack limit `limits.maxStackBytes` below the caller's frame; call
+// right before entering the guest.
+void limitStack(::v8::Isolate* isolate, const Limits& limits);
 
 // Enters the runtime's isolate, a handle scope and its context for one entry from the host.
 class V8Scope {

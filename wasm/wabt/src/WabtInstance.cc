@@ -1,6 +1,6 @@
 #include "WabtInstance.h"
 
-#include "InstructionBudget.h"
+#include "StepwiseCall.h"
 #include "WabtTraps.h"
 #include "wasmesh/common/ValueParsers.h"
 
@@ -79,34 +79,31 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
     params.push_back(toWabt(args[i]));
   }
 
-  std::unique_ptr<InstructionBudget> budget;
-  if (limits_.instructionBudget || limits_.cpuTimePerCall) {
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (limits_.cpuTimePerCall)
-      deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
-    budget = std::make_unique<InstructionBudget>(limits_.instructionBudget, deadline);
-  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (limits_.cpuTimePerCall)
+    deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
   interp::Values results;
   interp::Trap::Ptr trap;
   hostState_->outcome.reset();
   ::wabt::Result status = ::wabt::Result::Ok;
-  {
-    // The thread lives on the heap so that, if the budget throws through the interpreter
-    // (whose library is built without exceptions and so runs no destructors), it is still
-    // destroyed by this frame.
-    auto thread = std::make_unique<interp::Thread>(*store_, budget.get());
-    try {
-      status = func->Call(*thread, params, results, &trap);
-    } catch (const BudgetExhausted& exhausted) {
-      if (exhausted.deadline || !limits_.instructionBudget) {
-        return fail(WasmError::make(
-            errc::wasm_cpu_limit, "timeout after " + formatDuration(limits_.cpuTimePerCall.value_or(
-                                                         std::chrono::milliseconds{0}))));
-      }
+  interp::Thread thread(*store_);
+  if (store_->Is<interp::DefinedFunc>(*ref)) {
+    const auto defined = store_->UnsafeGet<interp::DefinedFunc>(*ref);
+    const auto outcome =
+        stepwiseCall(thread, *defined, params, results, &trap, limits_.instructionBudget, deadline);
+    if (outcome == StepwiseOutcome::deadlinePassed) {
+      return fail(WasmError::make(errc::wasm_cpu_limit,
+                                  "timeout after " + formatDuration(*limits_.cpuTimePerCall)));
+    }
+    if (outcome == StepwiseOutcome::budgetUsedUp) {
       return fail(WasmError::make(
           errc::wasm_cpu_limit,
           "instruction budget of " + std::to_string(*limits_.instructionBudget) + " used up"));
     }
+    if (outcome == StepwiseOutcome::trapped)
+      status = ::wabt::Result::Error;
+  } else {
+    status = func->Call(thread, params, results, &trap);  // a host function re-exported
   }
   // wabt 1.0.32 swallows call stack exhaustion in call_indirect (Thread::DoCall returns Ok
   // after PushCall trapped) but still sets the trap: a set trap is a trap whatever the status.
