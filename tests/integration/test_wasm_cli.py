@@ -151,6 +151,14 @@ class WasmInspectTest(unittest.TestCase):
         self.assertIn("valid (wabt): yes\n", result.stdout)
         self.assertRegex(result.stdout, r"links against wasmesh: no: link: unknown import env\.")
 
+    def test_proxy_wasm_marker(self):
+        result = wasmesh("wasm", "inspect", fixture("proxy_wasm_marker"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("abi: proxy-wasm 0.2.1, WASI reactor\n", result.stdout)
+        self.assertIn("  env.proxy_log: func (i32, i32, i32) -> (i32)\n", result.stdout)
+        self.assertIn("links against wasmesh: no: link: unknown import env.proxy_log (func)\n",
+                      result.stdout)
+
     def test_memories(self):
         result = wasmesh("wasm", "inspect", fixture("traps"))
         self.assertIn("memories:\n  0: min 1 pages (64 KiB), max 4 pages\n", result.stdout)

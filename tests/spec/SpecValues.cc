@@ -63,11 +63,6 @@ bool isV128(const boost::json::object& json) {
   return text(json, "type") == "v128";
 }
 
-bool isOpaqueReference(const boost::json::object& json) {
-  const auto type = text(json, "type");
-  return (type == "externref" || type == "funcref") && text(json, "value") != "null";
-}
-
 std::optional<Value> parseArgument(const boost::json::object& json) {
   const auto type = text(json, "type");
   const auto value = text(json, "value");
@@ -80,9 +75,12 @@ std::optional<Value> parseArgument(const boost::json::object& json) {
   if (type == "f64")
     return Value::f64Bits(number(value));
   if (type == "externref" || type == "funcref") {
-    if (value != "null")
+    if (value == "null")
+      return Value::nullRef(type == "funcref" ? ValueType::funcref : ValueType::externref);
+    if (type == "funcref")
       return std::nullopt;
-    return Value::nullRef(type == "funcref" ? ValueType::funcref : ValueType::externref);
+    // Token 0 means null in the interface, so `ref.extern N` travels as N + 1.
+    return Value::externRef(number(value) + 1);
   }
   if (type == "v128") {
     const unsigned width = laneWidth(text(json, "lane_type"));
@@ -111,6 +109,8 @@ bool matches(const boost::json::object& expected, const Value& actual) {
     return actual.type == ValueType::f32 && floatMatches(value, actual.low, false);
   if (type == "f64")
     return actual.type == ValueType::f64 && floatMatches(value, actual.low, true);
+  if (type == "externref" && value != "null")
+    return actual.type == ValueType::externref && actual.low == number(value) + 1;
   if (type == "externref" || type == "funcref")
     return value == "null" ? actual.isNullRef() : !actual.isNullRef();
   if (type == "v128") {

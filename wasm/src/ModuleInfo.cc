@@ -360,8 +360,8 @@ const ExportDesc* ModuleInfo::findExport(std::string_view name) const {
 
 WasmResult<std::vector<std::uint8_t>> capMemory(std::span<const std::uint8_t> bytes,
                                                 std::uint64_t maxPages) {
-  std::vector<std::uint8_t> out(bytes.begin(),
-                                bytes.begin() + std::min(bytes.size(), kHeader.size()));
+  const auto header = bytes.first(std::min(bytes.size(), kHeader.size()));
+  std::vector<std::uint8_t> out(header.begin(), header.end());
   // First pass: the structure is sound, so the copy below can trust the section headers.
   auto walked =
       forEachSection(bytes, [](std::uint8_t, BinaryReader&, std::size_t) { return true; });

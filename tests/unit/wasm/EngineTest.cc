@@ -159,6 +159,7 @@ TEST_P(EngineTest, TrapsReportTheirKindAndFunction) {
   const std::vector<TrapCase> cases{
       {"crash", {}, TrapKind::unreachable},
       {"recurse", {}, TrapKind::call_stack_exhausted},
+      {"indirect", {}, TrapKind::call_stack_exhausted},
       {"divide", {Value::i32(1), Value::i32(0)}, TrapKind::integer_divide_by_zero},
       {"divide", {Value::i32(INT32_MIN), Value::i32(-1)}, TrapKind::integer_overflow},
       {"load", {Value::i32(65534)}, TrapKind::memory_out_of_bounds},

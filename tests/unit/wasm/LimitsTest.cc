@@ -38,6 +38,25 @@ TEST_P(LimitsTest, AnEndlessLoopIsStoppedByTheCpuLimit) {
   EXPECT_EQ((*pages)[0], Value::i32(1));
 }
 
+TEST_P(LimitsTest, AnEndlessStartFunctionIsStoppedByTheCpuLimit) {
+  Limits limits;
+  limits.cpuTimePerCall = 200ms;
+  auto module = load("start_spin", limits);
+  ASSERT_TRUE(module);
+  auto instance = module->instantiate({});
+  ASSERT_FALSE(instance);
+  EXPECT_EQ(instance.error().describe(), "limit: timeout after 200ms");
+}
+
+TEST_P(LimitsTest, ATrappingStartFunctionFailsInstantiation) {
+  auto module = load("start_trap", {});
+  ASSERT_TRUE(module);
+  auto instance = module->instantiate({});
+  ASSERT_FALSE(instance);
+  EXPECT_EQ(instance.error().code, errc::wasm_instantiation_failed);
+  EXPECT_EQ(instance.error().trap, TrapKind::unreachable);
+}
+
 TEST_P(LimitsTest, AFastCallIsNotDisturbedByTheCpuLimit) {
   Limits limits;
   limits.cpuTimePerCall = 1000ms;

@@ -84,6 +84,27 @@ TEST_P(WasiTest, ABadGuestPointerIsFaultNotACrash) {
   EXPECT_TRUE(buffers.out.empty());
 }
 
+TEST_P(WasiTest, EveryPointerTakingFunctionAnswersFaultForBadPointers) {
+  Buffers buffers;
+  buffers.in = "some input";
+  EXPECT_EQ(run("wasi_bad_pointers", bind(buffers, {"prog", "arg"}, {"A=b"})), 0);
+  EXPECT_TRUE(buffers.out.empty());
+  EXPECT_EQ(buffers.inOffset, 0U);  // nothing was read into a bad buffer
+}
+
+TEST_P(WasiTest, LargeWritesAreStreamedInBoundedChunks) {
+  std::uint64_t bytes = 0;
+  std::size_t largestChunk = 0;
+  wasi::WasiOptions options;
+  options.writeStdout = [&](std::string_view data) {
+    bytes += data.size();
+    largestChunk = std::max(largestChunk, data.size());
+  };
+  EXPECT_EQ(run("big_write", options), 0);
+  EXPECT_EQ(bytes, std::uint64_t{1024} * 65536);
+  EXPECT_LE(largestChunk, std::size_t{65536});
+}
+
 TEST_P(WasiTest, MallocFailsInTheGuestAtTheMemoryCap) {
   Buffers buffers;
   Limits limits;

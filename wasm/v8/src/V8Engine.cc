@@ -12,7 +12,7 @@ constexpr std::uint64_t kPageBytes = 65536;
 class V8Engine final : public Engine {
  public:
   std::string_view name() const override { return "v8"; }
-  bool supportsV128Values() const override { return false; }
+  bool supportsV128Values() const override { return true; }
 
   WasmResult<std::shared_ptr<Module>> load(std::span<const std::uint8_t> bytes,
                                            const Limits& limits) override {

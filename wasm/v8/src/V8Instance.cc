@@ -5,6 +5,9 @@
 #include <v8-exception.h>
 #include <v8-function.h>
 
+#include <algorithm>
+
+#include "V8Trampoline.h"
 #include "V8Traps.h"
 #include "V8Values.h"
 #include "wasmesh/common/ValueParsers.h"
@@ -21,13 +24,6 @@ std::string text(::v8::Isolate* isolate, ::v8::Local<::v8::Value> value) {
   return ::v8::String::NewFromUtf8(isolate, value.data(), ::v8::NewStringType::kNormal,
                                    static_cast<int>(value.size()))
       .ToLocalChecked();
-}
-
-// The stack limit V8 checks is an address: this far below the current frame.
-void limitStack(::v8::Isolate* isolate, const Limits& limits) {
-  const char here = 0;
-  const auto top = reinterpret_cast<std::uintptr_t>(&here);
-  isolate->SetStackLimit(top - limits.maxStackBytes);
 }
 
 }  // namespace
@@ -91,6 +87,42 @@ WasmError V8Instance::fail(WasmError error) {
   return error;
 }
 
+WasmResult<::v8::Local<::v8::Function>> V8Instance::callable(::v8::Local<::v8::Context> context,
+                                                             std::string_view exportName,
+                                                             const FunctionType& type) {
+  ::v8::Isolate* isolate = runtime_->isolate();
+  ::v8::Local<::v8::Value> target;
+  if (!exports()->Get(context, jsString(isolate, exportName)).ToLocal(&target) ||
+      !target->IsFunction()) {
+    return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
+  }
+  if (!needsTrampoline(type))
+    return target.As<::v8::Function>();
+  if (auto found = trampolines_.find(exportName); found != trampolines_.end())
+    return found->second.Get(isolate);
+  const auto bytes = trampolineModule(type);
+  const ::v8::TryCatch tryCatch(isolate);
+  ::v8::Local<::v8::WasmModuleObject> module;
+  ::v8::Local<::v8::Object> instance;
+  ::v8::Local<::v8::Value> exports;
+  ::v8::Local<::v8::Value> function;
+  auto imports = ::v8::Object::New(isolate);
+  auto inner = ::v8::Object::New(isolate);
+  if (!::v8::WasmModuleObject::Compile(isolate, {bytes.data(), bytes.size()}).ToLocal(&module) ||
+      !inner->Set(context, jsString(isolate, "f"), target).FromMaybe(false) ||
+      !imports->Set(context, jsString(isolate, "m"), inner).FromMaybe(false) ||
+      !newWasmInstance(isolate, context, module, imports).ToLocal(&instance) ||
+      !instance->Get(context, jsString(isolate, "exports")).ToLocal(&exports) ||
+      !exports->IsObject() ||
+      !exports.As<::v8::Object>()->Get(context, jsString(isolate, "t")).ToLocal(&function) ||
+      !function->IsFunction()) {
+    return WasmError::make(errc::wasm_engine_failure,
+                           "cannot build the call trampoline for " + std::string(exportName));
+  }
+  trampolines_[std::string(exportName)].Reset(isolate, function.As<::v8::Function>());
+  return function.As<::v8::Function>();
+}
+
 WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
                                                 std::span<const Value> args) {
   if (failure_)
@@ -98,57 +130,93 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
   ::v8::Isolate* isolate = runtime_->isolate();
   const V8Scope scope(*runtime_);
   auto context = scope.context();
-  ::v8::Local<::v8::Value> target;
-  if (!exports()->Get(context, jsString(isolate, exportName)).ToLocal(&target) ||
-      !target->IsFunction()) {
+  const ExportDesc* desc = info_->findExport(exportName);
+  if (desc == nullptr || desc->kind != ExternKind::function)
     return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
+  const FunctionType& type = desc->functionType;
+  if (args.size() != type.params.size()) {
+    return WasmError::make(
+        errc::wasm_bad_call,
+        std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
   }
+  auto function = callable(context, exportName, type);
+  if (!function)
+    return function.error();
+  const bool lowered = needsTrampoline(type);
   std::vector<::v8::Local<::v8::Value>> argv;
-  argv.reserve(args.size());
-  for (const Value& arg : args) {
-    if (arg.type == ValueType::v128)
-      return WasmError::make(errc::wasm_bad_call, "V8 cannot pass v128 values to the guest");
-    argv.push_back(toJs(isolate, arg));
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const Value& arg = args[i];
+    if (arg.type != type.params[i]) {
+      return WasmError::make(errc::wasm_bad_call, std::string(exportName) + ": argument " +
+                                                      std::to_string(i) + " is not " +
+                                                      toString(arg.type));
+    }
+    if (lowered && arg.type == ValueType::f32) {
+      argv.push_back(toJs(isolate, Value::i32(static_cast<std::int32_t>(arg.asU32()))));
+    } else if (lowered && (arg.type == ValueType::f64 || arg.type == ValueType::v128)) {
+      argv.push_back(toJs(isolate, Value::i64(static_cast<std::int64_t>(arg.low))));
+      if (arg.type == ValueType::v128)
+        argv.push_back(toJs(isolate, Value::i64(static_cast<std::int64_t>(arg.high))));
+    } else {
+      argv.push_back(toJs(isolate, arg));
+    }
   }
 
   limitStack(isolate, limits_);
   const ::v8::TryCatch tryCatch(isolate);
   if (limits_.cpuTimePerCall)
     runtime_->watchdog().arm(std::chrono::steady_clock::now() + *limits_.cpuTimePerCall);
-  auto returned = target.As<::v8::Function>()->Call(context, ::v8::Undefined(isolate),
-                                                    static_cast<int>(argv.size()), argv.data());
+  auto returned = (*function)->Call(context, ::v8::Undefined(isolate),
+                                    static_cast<int>(argv.size()), argv.data());
   const bool terminated = limits_.cpuTimePerCall && runtime_->watchdog().disarm();
   if (terminated || isolate->IsExecutionTerminating())
     isolate->CancelTerminateExecution();
   ::v8::Local<::v8::Value> result;
-  if (!returned.ToLocal(&result)) {
+  if (!returned.ToLocal(&result) || tryCatch.HasCaught()) {
     const bool timedOut = terminated || tryCatch.HasTerminated();
     return fail(
         guestError(isolate, context, tryCatch.Exception(), *state_, timedOut, limits_, exportName));
   }
   // A call that finished just as the watchdog fired still succeeded: keep its result.
-  const ExportDesc* desc = info_->findExport(exportName);
-  const std::vector<ValueType> noResults;
-  const auto& types = desc != nullptr ? desc->functionType.results : noResults;
-  std::vector<Value> out;
-  if (types.size() == 1) {
-    auto value = fromJs(context, types[0], result);
+  const std::vector<ValueType> wire = lowered ? trampolineType(type).results : type.results;
+  std::vector<Value> raw;
+  if (wire.size() == 1) {
+    auto value = fromJs(context, wire[0], result);
     if (!value)
       return WasmError::make(errc::wasm_bad_call,
                              "cannot convert the result of " + std::string(exportName));
-    out.push_back(*value);
-  } else if (types.size() > 1 && result->IsArray()) {
+    raw.push_back(*value);
+  } else if (wire.size() > 1 && result->IsArray()) {
     // Several results come back as an array, in order.
     auto array = result.As<::v8::Array>();
-    for (std::uint32_t i = 0; i < array->Length() && i < types.size(); ++i) {
+    for (std::uint32_t i = 0; i < array->Length() && i < wire.size(); ++i) {
       ::v8::Local<::v8::Value> element;
-      auto value = array->Get(context, i).ToLocal(&element) ? fromJs(context, types[i], element)
+      auto value = array->Get(context, i).ToLocal(&element) ? fromJs(context, wire[i], element)
                                                             : std::nullopt;
       if (!value)
         return WasmError::make(errc::wasm_bad_call,
                                "cannot convert the results of " + std::string(exportName));
-      out.push_back(*value);
+      raw.push_back(*value);
     }
+  }
+  if (raw.size() != wire.size())
+    return WasmError::make(errc::wasm_bad_call,
+                           "wrong number of results from " + std::string(exportName));
+  if (!lowered)
+    return raw;
+  // Raise the integer bits back to the export's own result types.
+  std::vector<Value> out;
+  std::size_t next = 0;
+  for (ValueType t : type.results) {
+    const Value& bits = raw[next++];
+    if (t == ValueType::f32)
+      out.push_back(Value::f32Bits(bits.asU32()));
+    else if (t == ValueType::f64)
+      out.push_back(Value::f64Bits(bits.low));
+    else if (t == ValueType::v128)
+      out.push_back(Value::v128(bits.low, raw[next++].low));
+    else
+      out.push_back(bits);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <v8-object.h>
 #include <v8-wasm.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -58,6 +59,10 @@ class V8Instance final : public Instance {
 
  private:
   WasmError fail(WasmError error);
+  // The export itself, or its trampoline (V8Trampoline.h) when its values need one.
+  WasmResult<::v8::Local<::v8::Function>> callable(::v8::Local<::v8::Context> context,
+                                                   std::string_view exportName,
+                                                   const FunctionType& type);
 
   std::shared_ptr<V8Runtime> runtime_;  // first: outlives the handles below
   std::shared_ptr<const ModuleInfo> info_;
@@ -66,6 +71,7 @@ class V8Instance final : public Instance {
   std::vector<std::unique_ptr<V8HostBinding>> bindings_;
   Limits limits_;
   std::optional<WasmError> failure_;
+  std::map<std::string, ::v8::Global<::v8::Function>, std::less<>> trampolines_;
 };
 
 // Turns the exception caught while running the guest into a WasmError (trap, host outcome,

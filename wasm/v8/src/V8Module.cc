@@ -49,6 +49,7 @@ void callHost(const ::v8::FunctionCallbackInfo<::v8::Value>& info) {
     info.GetReturnValue().Set(toJs(isolate, results[0]));
   } else if (results.size() > 1) {
     std::vector<::v8::Local<::v8::Value>> values;
+    values.reserve(results.size());
     for (const Value& result : results)
       values.push_back(toJs(isolate, result));
     info.GetReturnValue().Set(::v8::Array::New(isolate, values.data(), values.size()));
@@ -109,23 +110,21 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
         .Check();
   }
 
-  // V8's embedder API has no instantiate call outside the JS API: use WebAssembly.Instance.
-  ::v8::Local<::v8::Value> webAssembly;
-  ::v8::Local<::v8::Value> constructor;
-  if (!context->Global()->Get(context, jsString(isolate, "WebAssembly")).ToLocal(&webAssembly) ||
-      !webAssembly.As<::v8::Object>()
-           ->Get(context, jsString(isolate, "Instance"))
-           .ToLocal(&constructor)) {
-    return WasmError::make(errc::wasm_engine_failure, "no WebAssembly.Instance");
-  }
-  std::array<::v8::Local<::v8::Value>, 2> argv{module_.Get(isolate), importObject};
+  // Instantiation runs the start function: the same limits as a call.
+  limitStack(isolate, limits_);
   const ::v8::TryCatch tryCatch(isolate);
+  if (limits_.cpuTimePerCall)
+    runtime_->watchdog().arm(std::chrono::steady_clock::now() + *limits_.cpuTimePerCall);
+  auto created = newWasmInstance(isolate, context, module_.Get(isolate), importObject);
+  const bool terminated = limits_.cpuTimePerCall && runtime_->watchdog().disarm();
+  if (terminated || isolate->IsExecutionTerminating())
+    isolate->CancelTerminateExecution();
   ::v8::Local<::v8::Object> instance;
-  if (!constructor.As<::v8::Function>()
-           ->NewInstance(context, static_cast<int>(argv.size()), argv.data())
-           .ToLocal(&instance)) {
-    WasmError error =
-        guestError(isolate, context, tryCatch.Exception(), *state, false, limits_, "start");
+  // A trapping start function leaves V8 10.2's NewInstance with a result and a caught
+  // exception both: the exception decides.
+  if (!created.ToLocal(&instance) || tryCatch.HasCaught() || terminated) {
+    WasmError error = guestError(isolate, context, tryCatch.Exception(), *state,
+                                 terminated || tryCatch.HasTerminated(), limits_, "start");
     if (error.code == errc::wasm_trap) {
       const ::v8::String::Utf8Value message(isolate, tryCatch.Exception());
       const std::string text = *message == nullptr ? "" : *message;

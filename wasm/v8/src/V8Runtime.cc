@@ -1,5 +1,11 @@
 #include "V8Runtime.h"
 
+#include <v8-function.h>
+#include <v8-primitive.h>
+
+#include <algorithm>
+#include <array>
+
 #include "V8Platform.h"
 
 namespace wasmesh::wasm::v8 {
@@ -34,6 +40,33 @@ Watchdog& V8Runtime::watchdog() {
     watchdog_ = std::make_unique<Watchdog>([isolate = isolate_] { isolate->TerminateExecution(); });
   }
   return *watchdog_;
+}
+
+void limitStack(::v8::Isolate* isolate, const Limits& limits) {
+  // V8 checks an address: this far below the current frame (and never below address 0).
+  const char here = 0;
+  const auto top = reinterpret_cast<std::uintptr_t>(&here);
+  isolate->SetStackLimit(top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2));
+}
+
+::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,
+                                               ::v8::Local<::v8::Context> context,
+                                               ::v8::Local<::v8::Value> module,
+                                               ::v8::Local<::v8::Object> imports) {
+  auto name = [isolate](const char* text) {
+    return ::v8::String::NewFromUtf8(isolate, text).ToLocalChecked();
+  };
+  ::v8::Local<::v8::Value> webAssembly;
+  ::v8::Local<::v8::Value> constructor;
+  if (!context->Global()->Get(context, name("WebAssembly")).ToLocal(&webAssembly) ||
+      !webAssembly->IsObject() ||
+      !webAssembly.As<::v8::Object>()->Get(context, name("Instance")).ToLocal(&constructor) ||
+      !constructor->IsFunction()) {
+    return {};
+  }
+  std::array<::v8::Local<::v8::Value>, 2> argv{module, imports};
+  return constructor.As<::v8::Function>()->NewInstance(context, static_cast<int>(argv.size()),
+                                                       argv.data());
 }
 
 }  // namespace wasmesh::wasm::v8

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "Watchdog.h"
+#include "wasmesh/wasm/Limits.h"
 
 namespace wasmesh::wasm::v8 {
 
@@ -32,6 +33,17 @@ class V8Runtime {
   ::v8::Global<::v8::Context> context_;
   std::unique_ptr<Watchdog> watchdog_;
 };
+
+// `new WebAssembly.Instance(module, imports)`: V8's embedder API has no other way to
+// instantiate. An empty result leaves the exception in the caller's TryCatch.
+::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,
+                                               ::v8::Local<::v8::Context> context,
+                                               ::v8::Local<::v8::Value> module,
+                                               ::v8::Local<::v8::Object> imports);
+
+// Sets the isolate's stack limit `limits.maxStackBytes` below the caller's frame; call
+// right before entering the guest.
+void limitStack(::v8::Isolate* isolate, const Limits& limits);
 
 // Enters the runtime's isolate, a handle scope and its context for one entry from the host.
 class V8Scope {

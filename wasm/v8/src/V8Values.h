@@ -21,6 +21,11 @@ inline ::v8::Local<::v8::Value> toJs(::v8::Isolate* isolate, const Value& value)
       return ::v8::Number::New(isolate, static_cast<double>(value.asF32()));
     case ValueType::f64:
       return ::v8::Number::New(isolate, value.asF64());
+    case ValueType::externref:
+      // Any JS value is an externref; a BigInt carries the host's token both ways.
+      if (!value.isNullRef())
+        return ::v8::BigInt::NewFromUnsigned(isolate, value.low);
+      return ::v8::Null(isolate);
     default:
       return ::v8::Null(isolate);
   }
@@ -48,8 +53,11 @@ inline std::optional<Value> fromJs(::v8::Local<::v8::Context> context, ValueType
       auto number = value->NumberValue(context);
       return number.IsJust() ? std::optional(Value::f64(number.FromJust())) : std::nullopt;
     }
-    case ValueType::funcref:
     case ValueType::externref:
+      if (value->IsBigInt())
+        return Value::externRef(value.As<::v8::BigInt>()->Uint64Value());
+      return Value{type, value->IsNull() ? 0U : 1U, 0};
+    case ValueType::funcref:
       return Value{type, value->IsNull() ? 0U : 1U, 0};
     case ValueType::v128:
       return std::nullopt;

@@ -38,8 +38,14 @@ class WabtEngine final : public Engine {
       std::string message = errors.empty() ? "rejected by wabt" : errors.front().message;
       return WasmError::make(errc::wasm_invalid_module, std::move(message));
     }
+    // wabt would run the start function inside Instance::Instantiate, beyond any limit; the
+    // module runs it itself afterwards (WabtModule::instantiate), under the call limits.
+    std::optional<interp::Index> start;
+    if (!desc.starts.empty())
+      start = desc.starts.front().func_index;
+    desc.starts.clear();
     auto module = interp::Module::New(*store_, std::move(desc));
-    return std::make_shared<WabtModule>(store_, std::move(module), std::move(*info), limits);
+    return std::make_shared<WabtModule>(store_, std::move(module), std::move(*info), limits, start);
   }
 
  private:

@@ -1,6 +1,6 @@
 #include "WabtInstance.h"
 
-#include "InstructionBudget.h"
+#include "StepwiseCall.h"
 #include "WabtTraps.h"
 #include "wasmesh/common/ValueParsers.h"
 
@@ -61,45 +61,53 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
         std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
   }
   interp::Values params;
+  // Host externrefs become wabt Foreign objects holding the token; these keep them rooted
+  // for the call.
+  std::vector<interp::Foreign::Ptr> foreign;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (fromWabt(type.params[i]) != args[i].type) {
       return WasmError::make(errc::wasm_bad_call, std::string(exportName) + ": argument " +
                                                       std::to_string(i) + " is not " +
                                                       toString(args[i].type));
     }
+    if (args[i].type == ValueType::externref && !args[i].isNullRef()) {
+      foreign.push_back(interp::Foreign::New(
+          *store_, reinterpret_cast<void*>(static_cast<std::uintptr_t>(args[i].low))));
+      params.push_back(interp::Value::Make(foreign.back().ref()));
+      continue;
+    }
     params.push_back(toWabt(args[i]));
   }
 
-  std::unique_ptr<InstructionBudget> budget;
-  if (limits_.instructionBudget || limits_.cpuTimePerCall) {
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    if (limits_.cpuTimePerCall)
-      deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
-    budget = std::make_unique<InstructionBudget>(limits_.instructionBudget, deadline);
-  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (limits_.cpuTimePerCall)
+    deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
   interp::Values results;
   interp::Trap::Ptr trap;
   hostState_->outcome.reset();
   ::wabt::Result status = ::wabt::Result::Ok;
-  {
-    // The thread lives on the heap so that, if the budget throws through the interpreter
-    // (whose library is built without exceptions and so runs no destructors), it is still
-    // destroyed by this frame.
-    auto thread = std::make_unique<interp::Thread>(*store_, budget.get());
-    try {
-      status = func->Call(*thread, params, results, &trap);
-    } catch (const BudgetExhausted& exhausted) {
-      if (exhausted.deadline || !limits_.instructionBudget) {
-        return fail(WasmError::make(
-            errc::wasm_cpu_limit, "timeout after " + formatDuration(limits_.cpuTimePerCall.value_or(
-                                                         std::chrono::milliseconds{0}))));
-      }
+  interp::Thread thread(*store_);
+  if (store_->Is<interp::DefinedFunc>(*ref)) {
+    const auto defined = store_->UnsafeGet<interp::DefinedFunc>(*ref);
+    const auto outcome =
+        stepwiseCall(thread, *defined, params, results, &trap, limits_.instructionBudget, deadline);
+    if (outcome == StepwiseOutcome::deadlinePassed) {
+      return fail(WasmError::make(errc::wasm_cpu_limit,
+                                  "timeout after " + formatDuration(*limits_.cpuTimePerCall)));
+    }
+    if (outcome == StepwiseOutcome::budgetUsedUp) {
       return fail(WasmError::make(
           errc::wasm_cpu_limit,
           "instruction budget of " + std::to_string(*limits_.instructionBudget) + " used up"));
     }
+    if (outcome == StepwiseOutcome::trapped)
+      status = ::wabt::Result::Error;
+  } else {
+    status = func->Call(thread, params, results, &trap);  // a host function re-exported
   }
-  if (status != ::wabt::Result::Ok) {
+  // wabt 1.0.32 swallows call stack exhaustion in call_indirect (Thread::DoCall returns Ok
+  // after PushCall trapped) but still sets the trap: a set trap is a trap whatever the status.
+  if (status != ::wabt::Result::Ok || trap) {
     if (hostState_->outcome) {
       const HostOutcome outcome = *hostState_->outcome;
       if (outcome.kind == HostOutcome::Kind::exit)
@@ -114,7 +122,7 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
   std::vector<Value> out;
   for (std::size_t i = 0; i < results.size() && i < type.results.size(); ++i) {
     auto resultType = fromWabt(type.results[i]);
-    out.push_back(fromWabt(resultType.value_or(ValueType::i32), results[i]));
+    out.push_back(hostValue(resultType.value_or(ValueType::i32), results[i]));
   }
   return out;
 }
@@ -127,7 +135,19 @@ WasmResult<Value> WabtInstance::global(std::string_view exportName) {
   auto type = fromWabt(global->type().type);
   if (!type)
     return WasmError::make(errc::wasm_bad_call, "global of an unsupported type");
-  return fromWabt(*type, global->Get());
+  return hostValue(*type, global->Get());
+}
+
+Value WabtInstance::hostValue(ValueType type, const interp::Value& value) const {
+  Value converted = fromWabt(type, value);
+  if (type == ValueType::externref && !converted.isNullRef()) {
+    const interp::Ref ref = value.Get<interp::Ref>();
+    if (store_->Is<interp::Foreign>(ref)) {
+      converted.low =
+          reinterpret_cast<std::uintptr_t>(store_->UnsafeGet<interp::Foreign>(ref)->ptr());
+    }
+  }
+  return converted;
 }
 
 WasmResult<std::vector<std::uint8_t>> WabtInstance::readMemory(std::uint64_t offset,

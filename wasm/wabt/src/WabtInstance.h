@@ -45,6 +45,8 @@ class WabtInstance final : public Instance {
 
  private:
   WasmError fail(WasmError error);
+  // A result or global as the host sees it: externrefs it passed in carry their token again.
+  Value hostValue(ValueType type, const interp::Value& value) const;
 
   std::shared_ptr<interp::Store> store_;  // first: outlives the references below
   interp::Module::Ptr module_;

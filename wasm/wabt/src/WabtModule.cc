@@ -1,7 +1,9 @@
 #include "WabtModule.h"
 
+#include "StepwiseCall.h"
 #include "WabtInstance.h"
 #include "WabtTraps.h"
+#include "wasmesh/common/ValueParsers.h"
 
 namespace wasmesh::wasm::wabt {
 namespace {
@@ -45,6 +47,40 @@ interp::HostFunc::Ptr makeHostFunc(interp::Store& store, const HostFunction& fun
       });
 }
 
+// Runs the start function under the same limits as any call; a failure fails instantiation.
+WasmResult<void> runStart(interp::Store& store, interp::Ref function, const Limits& limits,
+                          WabtHostState& state) {
+  interp::Thread thread(store);
+  interp::Values results;
+  interp::Trap::Ptr trap;
+  StepwiseOutcome outcome = StepwiseOutcome::returned;
+  if (store.Is<interp::DefinedFunc>(function)) {
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (limits.cpuTimePerCall)
+      deadline = std::chrono::steady_clock::now() + *limits.cpuTimePerCall;
+    outcome = stepwiseCall(thread, *store.UnsafeGet<interp::DefinedFunc>(function), {}, results,
+                           &trap, limits.instructionBudget, deadline);
+  } else if (::wabt::Failed(
+                 store.UnsafeGet<interp::Func>(function)->Call(thread, {}, results, &trap))) {
+    outcome = StepwiseOutcome::trapped;
+  }
+  if (outcome == StepwiseOutcome::deadlinePassed || outcome == StepwiseOutcome::budgetUsedUp) {
+    return WasmError::make(errc::wasm_cpu_limit,
+                           limits.cpuTimePerCall && outcome == StepwiseOutcome::deadlinePassed
+                               ? "timeout after " + formatDuration(*limits.cpuTimePerCall)
+                               : "instruction budget used up in the start function");
+  }
+  if (outcome == StepwiseOutcome::returned && !trap)
+    return {};
+  if (state.outcome && state.outcome->kind == HostOutcome::Kind::exit)
+    return WasmError::exit(state.outcome->exitCode);
+  const std::string message = trap ? trap->message() : "start function failed";
+  WasmError error = WasmError::make(errc::wasm_instantiation_failed, message);
+  error.trap = trapKindFromMessage(message);
+  error.function = "start";
+  return error;
+}
+
 }  // namespace
 
 WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imports) {
@@ -76,13 +112,20 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
     const std::string message = trap ? trap->message() : "instantiation failed";
     if (state->outcome && state->outcome->kind == HostOutcome::Kind::exit)
       return WasmError::exit(state->outcome->exitCode);
-    // wabt matches imports first; its mismatch messages name the import.
+    // wabt matches imports before anything else; its words for a mismatch are these.
     if (message.find("import") != std::string::npos ||
-        message.find("mismatch") != std::string::npos)
+        message.find("mismatch") != std::string::npos ||
+        message.find("than declared") != std::string::npos)
       return WasmError::make(errc::wasm_link_error, message);
     WasmError error = WasmError::make(errc::wasm_instantiation_failed, message);
     error.trap = trapKindFromMessage(message);
     return error;
+  }
+  if (start_) {
+    if (*start_ >= instance->funcs().size())
+      return WasmError::make(errc::wasm_instantiation_failed, "no start function");
+    if (auto started = runStart(*store_, instance->funcs()[*start_], limits_, *state); !started)
+      return started.error();
   }
   return std::make_shared<WabtInstance>(store_, module_, std::move(instance), std::move(state),
                                         limits_);

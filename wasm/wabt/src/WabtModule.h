@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "WabtValues.h"
 #include "wasmesh/wasm/Engine.h"
@@ -10,11 +11,12 @@ namespace wasmesh::wasm::wabt {
 class WabtModule final : public Module {
  public:
   WabtModule(std::shared_ptr<interp::Store> store, interp::Module::Ptr module, ModuleInfo info,
-             Limits limits)
+             Limits limits, std::optional<interp::Index> start)
       : store_(std::move(store)),
         module_(std::move(module)),
         info_(std::move(info)),
-        limits_(limits) {}
+        limits_(limits),
+        start_(start) {}
 
   const ModuleInfo& info() const override { return info_; }
   WasmResult<std::shared_ptr<Instance>> instantiate(const Imports& imports) override;
@@ -24,6 +26,7 @@ class WabtModule final : public Module {
   interp::Module::Ptr module_;
   ModuleInfo info_;
   Limits limits_;
+  std::optional<interp::Index> start_;  // the start function, taken out of wabt's hands
 };
 
 }  // namespace wasmesh::wasm::wabt

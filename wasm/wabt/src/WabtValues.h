@@ -32,6 +32,7 @@ inline std::optional<ValueType> fromWabt(::wabt::Type type) {
 }
 
 inline ::wabt::Type toWabt(ValueType type) {
+  // NOLINTNEXTLINE(bugprone-branch-clone): each branch names another enumerator
   switch (type) {
     case ValueType::i32:
       return ::wabt::Type::I32;
@@ -52,6 +53,7 @@ inline ::wabt::Type toWabt(ValueType type) {
 }
 
 inline interp::Value toWabt(const Value& value) {
+  // NOLINTNEXTLINE(bugprone-branch-clone): each branch calls another Make overload
   switch (value.type) {
     case ValueType::i32:
       return interp::Value::Make(value.asU32());
@@ -75,6 +77,7 @@ inline interp::Value toWabt(const Value& value) {
 }
 
 inline Value fromWabt(ValueType type, const interp::Value& value) {
+  // NOLINTNEXTLINE(bugprone-branch-clone): each branch reads another type
   switch (type) {
     case ValueType::i32:
       return Value::i32(static_cast<std::int32_t>(value.Get<std::uint32_t>()));

@@ -3,10 +3,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 namespace wasmesh::wasm::wasi {
 namespace {
@@ -21,6 +23,7 @@ constexpr std::int32_t kNosys = 52;
 constexpr std::int32_t kSpipe = 70;
 
 constexpr std::uint32_t kMaxIovecs = 1024;
+constexpr std::size_t kChunkBytes = 64 * std::size_t{1024};
 constexpr std::uint8_t kCharacterDevice = 2;
 // Rights of the standard streams: everything but seek and tell (wasi-libc's isatty test).
 constexpr std::uint64_t kStdioRights = ~((std::uint64_t{1} << 2) | (std::uint64_t{1} << 5));
@@ -73,22 +76,35 @@ HostOutcome fdWrite(const WasiOptions& options, GuestMemory& memory, std::span<c
   const std::uint32_t count = u32(args, 2);
   if (count > kMaxIovecs)
     return returnErrno(results, kInval);
-  std::string data;
+  // Every iovec is checked before anything is written, so a bad one writes nothing.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> iovecs;
+  std::uint64_t total = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::uint64_t iovec = std::uint64_t{u32(args, 1)} + std::uint64_t{8} * i;
     auto pointer = memory.readU32(iovec);
     auto length = memory.readU32(iovec + 4);
-    auto bytes = pointer && length ? memory.readString(*pointer, *length) : std::nullopt;
-    if (!bytes)
+    if (!pointer || !length || !memory.contains(*pointer, *length))
       return returnErrno(results, kFault);
-    data += *bytes;
+    iovecs.emplace_back(*pointer, *length);
+    total += *length;
   }
+  if (total > UINT32_MAX)
+    return returnErrno(results, kInval);
   if (!memory.contains(u32(args, 3), 4))
     return returnErrno(results, kFault);
+  // Copied out in bounded chunks: the guest decides the sizes, the host's memory use does not
+  // follow them.
   const auto& sink = fd == 1 ? options.writeStdout : options.writeStderr;
-  if (sink)
-    sink(data);
-  memory.writeU32(u32(args, 3), static_cast<std::uint32_t>(data.size()));
+  std::array<std::uint8_t, kChunkBytes> chunk{};
+  for (const auto& [pointer, length] : iovecs) {
+    for (std::uint64_t done = 0; done < length && sink;) {
+      const std::size_t n = std::min<std::uint64_t>(chunk.size(), length - done);
+      memory.read(pointer + done, std::span(chunk.data(), n));
+      sink(std::string_view(reinterpret_cast<const char*>(chunk.data()), n));
+      done += n;
+    }
+  }
+  memory.writeU32(u32(args, 3), static_cast<std::uint32_t>(total));
   return returnErrno(results, kSuccess);
 }
 
@@ -106,11 +122,12 @@ HostOutcome fdRead(const WasiOptions& options, GuestMemory& memory, std::span<co
     auto length = memory.readU32(iovec + 4);
     if (!pointer || !length || !memory.contains(*pointer, *length))
       return returnErrno(results, kFault);
-    std::vector<std::uint8_t> chunk(*length);
+    // At most one chunk per iovec: a short read is allowed and bounds the host's buffer.
+    std::vector<std::uint8_t> chunk(std::min<std::uint32_t>(*length, kChunkBytes));
     const std::size_t got = options.readStdin ? options.readStdin(chunk) : 0;
     memory.write(*pointer, std::span<const std::uint8_t>(chunk.data(), got));
     total += got;
-    if (got < chunk.size())
+    if (got < *length)
       break;  // short read: give the guest what there is
   }
   if (!memory.writeU32(u32(args, 3), static_cast<std::uint32_t>(total)))

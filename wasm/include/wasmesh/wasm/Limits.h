@@ -13,8 +13,9 @@ struct Limits {
   // rewritten so memory.grow beyond this fails in the guest (malloc returns NULL); a module
   // whose initial memory is already larger does not load.
   std::optional<std::uint64_t> maxMemoryBytes;
-  // CPU time per call into the guest. V8: a watchdog thread terminates the call. wabt: the
-  // interpreter checks the clock every few thousand instructions.
+  // Time per call into the guest, measured on the steady (wall) clock, since a call runs on
+  // one thread without blocking. V8: a watchdog thread terminates the call. wabt: the
+  // interpreter checks the clock every 10,000 instructions.
   std::optional<std::chrono::milliseconds> cpuTimePerCall;
   // A deterministic instruction budget per call (wabt only; V8 ignores it).
   std::optional<std::uint64_t> instructionBudget;

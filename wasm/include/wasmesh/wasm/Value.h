@@ -11,7 +11,9 @@ enum class ValueType : std::uint8_t { i32, i64, f32, f64, v128, funcref, externr
 std::string toString(ValueType type);
 
 // One WebAssembly value. Floats travel as bit patterns so NaN payloads survive the interface
-// (the spec testsuite compares them bit for bit). References are opaque: 0 is null.
+// (the spec testsuite compares them bit for bit). References are opaque and 0 is null; an
+// externref the host passes in carries a nonzero token of its choosing, which comes back
+// unchanged when the guest returns that reference.
 struct Value {
   ValueType type = ValueType::i32;
   std::uint64_t low = 0;   // the value's bits; the low half of a v128
@@ -27,6 +29,7 @@ struct Value {
     return {ValueType::v128, lowBits, highBits};
   }
   static Value nullRef(ValueType refType) { return {refType, 0, 0}; }
+  static Value externRef(std::uint64_t token) { return {ValueType::externref, token, 0}; }
 
   std::int32_t asI32() const { return static_cast<std::int32_t>(static_cast<std::uint32_t>(low)); }
   std::uint32_t asU32() const { return static_cast<std::uint32_t>(low); }
