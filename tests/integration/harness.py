@@ -204,6 +204,40 @@ class EchoServer:
         self.sock.close()
 
 
+class GreetingServer:
+    """Speaks first, like NATS, SMTP or MySQL: a banner on accept, then echoes."""
+
+    BANNER = b"220 wasmesh-test ESMTP ready\r\n"
+
+    def __init__(self, host="127.0.0.1"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            try:
+                conn.sendall(self.BANNER)
+                while data := conn.recv(65536):
+                    conn.sendall(data)
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
 class RefusingPort:
     """A port that refuses connections: bound but not listening, and held, so that no
     listener started meanwhile (the proxy's own port 0 listeners included) can take it."""

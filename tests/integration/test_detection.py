@@ -6,11 +6,11 @@ counted, while the proxy keeps serving everyone else."""
 import os
 import socket
 import ssl
-import threading
 import time
 import unittest
 
-from harness import EchoServer, Proxy, RefusingPort, echo_through, sum_metric
+from harness import (EchoServer, GreetingServer, Proxy, RefusingPort, echo_through,
+                     sum_metric)
 
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 # Outbound routes detect with a short timeout so the timeout cases run quickly; inbound
@@ -21,40 +21,6 @@ CLIENT_TIMEOUT_S = 3
 RESULTS = "outbound_tcp_detect_http_results_total"
 INBOUND_RESULTS = "inbound_tcp_detect_http_results_total"
 DURATIONS = "wasmesh_tcp_detect_duration_seconds_count"
-
-
-class GreetingServer:
-    """Speaks first, like NATS, SMTP or MySQL: a banner on accept, then echoes."""
-
-    BANNER = b"220 wasmesh-test ESMTP ready\r\n"
-
-    def __init__(self, host="127.0.0.1"):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.bind((host, 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn):
-        with conn:
-            try:
-                conn.sendall(self.BANNER)
-                while data := conn.recv(65536):
-                    conn.sendall(data)
-            except OSError:
-                pass
-
-    def close(self):
-        self.sock.close()
 
 
 def client_hello(server_name="svc.example", alpn=("h2", "http/1.1")):

@@ -86,17 +86,25 @@ ScrapedMetrics ScrapedMetrics::parse(const std::string& text) {
   return scraped;
 }
 
+namespace {
+
+bool hasLabels(const ScrapedMetrics::Sample& sample,
+               const std::map<std::string, std::string>& wanted) {
+  return std::all_of(wanted.begin(), wanted.end(), [&](const auto& pair) {
+    const auto found = sample.labels.find(pair.first);
+    return found != sample.labels.end() && found->second == pair.second;
+  });
+}
+
+}  // namespace
+
 double ScrapedMetrics::sum(const std::string& name,
                            const std::map<std::string, std::string>& match) const {
   double total = 0;
   for (const auto& sample : samples_) {
     if (sample.name != name)
       continue;
-    const bool matches = std::all_of(match.begin(), match.end(), [&](const auto& wanted) {
-      const auto it = sample.labels.find(wanted.first);
-      return it != sample.labels.end() && it->second == wanted.second;
-    });
-    if (matches)
+    if (hasLabels(sample, match))
       total += sample.value;
   }
   return total;
@@ -111,11 +119,7 @@ double ScrapedMetrics::sumWhereSet(const std::string& name, const std::string& l
     const auto it = sample.labels.find(label);
     if (it == sample.labels.end() || it->second.empty())
       continue;
-    const bool matches = std::all_of(match.begin(), match.end(), [&](const auto& wanted) {
-      const auto found = sample.labels.find(wanted.first);
-      return found != sample.labels.end() && found->second == wanted.second;
-    });
-    if (matches)
+    if (hasLabels(sample, match))
       total += sample.value;
   }
   return total;
@@ -129,11 +133,7 @@ std::string ScrapedMetrics::labelValue(const std::string& name, const std::strin
     const auto it = sample.labels.find(label);
     if (it == sample.labels.end() || it->second.empty())
       continue;
-    const bool matches = std::all_of(match.begin(), match.end(), [&](const auto& wanted) {
-      const auto found = sample.labels.find(wanted.first);
-      return found != sample.labels.end() && found->second == wanted.second;
-    });
-    if (matches)
+    if (hasLabels(sample, match))
       return it->second;
   }
   return {};

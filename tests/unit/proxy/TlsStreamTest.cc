@@ -179,46 +179,38 @@ TEST_P(TlsStreamTest, ServerResetReachesTheClientAsAReset) {
 
 INSTANTIATE_TEST_SUITE_P(ClientHelloReadBySocketOrPrefix, TlsStreamTest, ::testing::Bool());
 
-TEST(TlsStreamHandshakeTest, SilentPeerTimesOut) {
+// A server-side handshake against whatever `clientSends` (nothing, or bytes that are not
+// TLS), with `timeout`.
+std::optional<TlsFailure> serverHandshakeAgainst(const std::string& clientSends,
+                                                 std::chrono::milliseconds timeout) {
   boost::asio::io_context context;
   auto pair = connectedPair(context, context);
   auto ca = identity::CertificateAuthority::init("cluster.local", std::chrono::hours{24}).value();
   auto bundle = ca.trustBundle().value();
   auto web = meshContext(ca, bundle, "web");
+  if (!clientSends.empty())
+    boost::asio::write(pair.left, boost::asio::buffer(clientSends));
   auto future = boost::asio::co_spawn(
       context,
       [&]() -> boost::asio::awaitable<std::optional<TlsFailure>> {
         auto tls =
             TlsStream::make(pair.right, web->serverContext(), TlsStream::Role::server).value();
-        co_return co_await tls->handshake(std::chrono::steady_clock::now() +
-                                          std::chrono::milliseconds(100));
+        co_return co_await tls->handshake(std::chrono::steady_clock::now() + timeout);
       },
       boost::asio::use_future);
   context.run();
-  const auto failure = future.get();
+  return future.get();
+}
+
+TEST(TlsStreamHandshakeTest, SilentPeerTimesOut) {
+  const auto failure = serverHandshakeAgainst({}, std::chrono::milliseconds(100));
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure->error, errc::tls_handshake_timeout);
   EXPECT_EQ(failure->label, "tls_handshake_timeout");
 }
 
 TEST(TlsStreamHandshakeTest, PlaintextIsAHandshakeFailure) {
-  boost::asio::io_context context;
-  auto pair = connectedPair(context, context);
-  auto ca = identity::CertificateAuthority::init("cluster.local", std::chrono::hours{24}).value();
-  auto bundle = ca.trustBundle().value();
-  auto web = meshContext(ca, bundle, "web");
-  boost::asio::write(pair.left, boost::asio::buffer(std::string("GET / HTTP/1.1\r\n\r\n")));
-  auto future = boost::asio::co_spawn(
-      context,
-      [&]() -> boost::asio::awaitable<std::optional<TlsFailure>> {
-        auto tls =
-            TlsStream::make(pair.right, web->serverContext(), TlsStream::Role::server).value();
-        co_return co_await tls->handshake(std::chrono::steady_clock::now() +
-                                          std::chrono::seconds(5));
-      },
-      boost::asio::use_future);
-  context.run();
-  const auto failure = future.get();
+  const auto failure = serverHandshakeAgainst("GET / HTTP/1.1\r\n\r\n", std::chrono::seconds(5));
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure->error, errc::tls_handshake_failed);
   EXPECT_FALSE(failure->detail.empty());
