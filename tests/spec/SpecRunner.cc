@@ -32,7 +32,13 @@ FileResult SpecRunner::run(const std::filesystem::path& json) {
   imports_ = Imports{};
   current_.reset();
   named_.clear();
-  engine_ = makeEngine(kind_);
+  auto engine = makeEngine(kind_);
+  if (!engine) {
+    result.failed = 1;
+    result.failures.push_back(engine.error().describe());
+    return result;
+  }
+  engine_ = std::move(*engine);
   auto spectest = engine_->load(spectestModule_, {});
   auto spectestInstance = spectest ? (*spectest)->instantiate({}) : spectest.error();
   if (!spectestInstance) {

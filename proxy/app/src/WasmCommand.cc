@@ -59,11 +59,16 @@ int runModule(const WasmOptions& options, const std::vector<std::string>& args, 
     err << "cannot read " << options.module << "\n";
     return 1;
   }
+  // Loads V8's module on the first V8 engine; a module that cannot be loaded is one line.
   auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
+  if (!engine) {
+    err << engine.error().describe() << "\n";
+    return 1;
+  }
   wasm::Limits limits;
   limits.maxMemoryBytes = options.maxMemory;
   limits.cpuTimePerCall = options.timeout;
-  auto module = engine->load(*bytes, limits);
+  auto module = (*engine)->load(*bytes, limits);
   if (!module) {
     err << module.error().describe() << "\n";
     return 1;
@@ -124,7 +129,7 @@ int inspectModule(const WasmOptions& options, std::ostream& out, std::ostream& e
         << (m.maxPages ? std::to_string(*m.maxPages) + " pages" : "none") << "\n";
   }
   auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
-  auto module = engine->load(*bytes, {});
+  auto module = engine ? (*engine)->load(*bytes, {}) : engine.error();
   out << "valid (" << options.engine
       << "): " << (module ? "yes" : "no: " + module.error().describe()) << "\n";
   auto linked = hostImports({}).check(*info);

@@ -47,7 +47,7 @@ class EngineTest : public testing::TestWithParam<EngineKind> {
     return instance ? *instance : nullptr;
   }
 
-  std::unique_ptr<Engine> engine_ = makeEngine(GetParam());
+  std::unique_ptr<Engine> engine_ = test::engine(GetParam());
 };
 
 TEST_P(EngineTest, CallsExportsThroughHostFunctions) {

@@ -14,6 +14,13 @@ std::vector<std::uint8_t> fixture(const std::string& name) {
   return {std::istreambuf_iterator<char>(file), {}};
 }
 
+std::unique_ptr<Engine> engine(EngineKind kind) {
+  auto made = makeEngine(kind);
+  if (!made)
+    throw std::runtime_error(made.error().describe());
+  return std::move(*made);
+}
+
 std::string engineName(const testing::TestParamInfo<EngineKind>& info) {
   return std::string(toString(info.param));
 }

@@ -17,7 +17,7 @@ class LimitsTest : public testing::TestWithParam<EngineKind> {
     return module ? *module : nullptr;
   }
 
-  std::unique_ptr<Engine> engine_ = makeEngine(GetParam());
+  std::unique_ptr<Engine> engine_ = test::engine(GetParam());
 };
 
 TEST_P(LimitsTest, AnEndlessLoopIsStoppedByTheCpuLimit) {
@@ -108,7 +108,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, LimitsTest, testing::ValuesIn(allEngineKinds()
 
 // wabt alone counts instructions; V8 has only the CPU time limit.
 TEST(WabtLimitsTest, TheInstructionBudgetIsExact) {
-  auto engine = makeEngine(EngineKind::wabt);
+  auto engine = test::engine(EngineKind::wabt);
   Limits limits;
   limits.instructionBudget = 1000;
   auto module = engine->load(fixture("traps"), limits);

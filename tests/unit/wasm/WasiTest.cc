@@ -53,7 +53,7 @@ class WasiTest : public testing::TestWithParam<EngineKind> {
     return result.error().exitCode;
   }
 
-  std::unique_ptr<Engine> engine_ = makeEngine(GetParam());
+  std::unique_ptr<Engine> engine_ = test::engine(GetParam());
 };
 
 TEST_P(WasiTest, StreamsArgsAndEnvironment) {

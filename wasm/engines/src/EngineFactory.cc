@@ -1,6 +1,6 @@
 #include "wasmesh/wasm/engines/EngineFactory.h"
 
-#include "wasmesh/wasm/v8/V8Engine.h"
+#include "V8EngineModule.h"
 #include "wasmesh/wasm/wabt/WabtEngine.h"
 
 namespace wasmesh::wasm {
@@ -21,10 +21,13 @@ std::vector<EngineKind> allEngineKinds() {
   return {EngineKind::v8, EngineKind::wabt};
 }
 
-std::unique_ptr<Engine> makeEngine(EngineKind kind) {
-  if (kind == EngineKind::v8)
-    return v8::makeV8Engine();
-  return wabt::makeWabtEngine();
+WasmResult<std::unique_ptr<Engine>> makeEngine(EngineKind kind) {
+  if (kind == EngineKind::wabt)
+    return wabt::makeWabtEngine();
+  auto create = V8EngineModule::factory();
+  if (!create)
+    return create.error();
+  return (*create)();
 }
 
 }  // namespace wasmesh::wasm

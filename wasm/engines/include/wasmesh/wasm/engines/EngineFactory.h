@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "wasmesh/wasm/Engine.h"
+#include "wasmesh/wasm/WasmError.h"
 
 namespace wasmesh::wasm {
 
@@ -17,6 +18,9 @@ std::string_view toString(EngineKind kind);
 // Every engine built in, V8 (the default) first.
 std::vector<EngineKind> allEngineKinds();
 
-std::unique_ptr<Engine> makeEngine(EngineKind kind);
+// A new engine. wabt is linked in and always available. V8 lives in a module loaded on the
+// first request (see V8EngineModule: WASMESH_WASM_V8_MODULE, else wasmesh_engine_v8.so next to
+// the executable); if it cannot be loaded, errc::wasm_engine_failure says which file and why.
+WasmResult<std::unique_ptr<Engine>> makeEngine(EngineKind kind);
 
 }  // namespace wasmesh::wasm
