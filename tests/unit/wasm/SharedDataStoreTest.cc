@@ -40,6 +40,7 @@ TEST(SharedDataStoreTest, CasLoopsFromManyThreadsLoseNothing) {
   SharedDataStore store;
   ASSERT_EQ(store.set("n", "0", 0), Status::ok);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&store] {
       for (int i = 0; i < 1000; ++i) {
