@@ -176,6 +176,23 @@ TEST_P(ProxyWasmVmTest, TrapInACallbackFailsTheVmForGood) {
   EXPECT_EQ(logs_.size(), logCount);  // the guest was not entered again
 }
 
+TEST_P(ProxyWasmVmTest, CpuLimitHoldsAcrossAHostCopy) {
+  // Known defect outside this module: on V8 the allocator's nested call arms and then disarms
+  // the engine's one watchdog deadline (wasm/v8/src/Watchdog.cc), so the outer callback runs
+  // on without a limit and this test would hang. The fix belongs in wasm/v8 (restore the
+  // outer deadline after a nested call).
+  if (GetParam() == EngineKind::v8)
+    GTEST_SKIP() << "V8: a nested call clears the outer call's CPU deadline (wasm/v8 watchdog)";
+  auto c = config("vm", "spin-after-copy");
+  c.limits.cpuTimePerCall = std::chrono::milliseconds(300);
+  auto vm = started("plugin_full", std::move(c));
+  ASSERT_TRUE(vm);
+  auto tick = vm->tick();
+  ASSERT_FALSE(tick);
+  EXPECT_EQ(tick.error().code, errc::wasm_cpu_limit) << tick.error().describe();
+  EXPECT_TRUE(vm->failure());
+}
+
 TEST_P(ProxyWasmVmTest, HostileHostCallsGetStatusesAndTheHostSurvives) {
   auto vm = started("plugin_malicious", config("vm", "cfg"));
   ASSERT_TRUE(vm);
