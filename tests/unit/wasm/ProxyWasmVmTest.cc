@@ -159,6 +159,27 @@ TEST_P(ProxyWasmVmTest, FailingVmStartOrConfigureIsAnErrorNamingTheCallback) {
             "instantiation: proxy-wasm proxy_on_configure returned false");
 }
 
+TEST_P(ProxyWasmVmTest, TrapDuringStartIsAnErrorNamingTheCallback) {
+  auto vm = start("plugin_full", config("vm", "trap-in-configure"));
+  ASSERT_FALSE(vm);
+  EXPECT_EQ(vm.error().code, errc::wasm_instantiation_failed);
+  EXPECT_EQ(vm.error().describe().rfind(
+                "instantiation: proxy-wasm proxy_on_configure: trap: unreachable", 0),
+            0U)
+      << vm.error().describe();
+}
+
+TEST_P(ProxyWasmVmTest, TrappingAllocatorFailsTheCallbackAndTheVm) {
+  auto vm = started("plugin_full", config("vm", "allocator-traps-on-tick"));
+  ASSERT_TRUE(vm);
+  auto tick = vm->tick();
+  ASSERT_FALSE(tick) << allLogs();
+  EXPECT_EQ(tick.error().code, errc::wasm_trap) << tick.error().describe();
+  ASSERT_TRUE(vm->failure());
+  EXPECT_FALSE(vm->tick());
+  EXPECT_FALSE(logged("tick 1", LogLevel::info)) << allLogs();
+}
+
 TEST_P(ProxyWasmVmTest, TrapInACallbackFailsTheVmForGood) {
   auto vm = started("plugin_full", config("vm", "trap-on-tick"));
   ASSERT_TRUE(vm);
