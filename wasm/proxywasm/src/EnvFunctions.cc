@@ -2,6 +2,7 @@
 // through GuestMemory, and a bad one answers INVALID_MEMORY_ACCESS; sizes are bounded before
 // anything is allocated from them. A host function never traps the guest, except when the
 // guest's own allocator failed while the host copied data in.
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <string>
