@@ -131,6 +131,8 @@ TEST_P(ProxyWasmVmTest, StartsA020CommandPluginWithMallocFallback) {
   EXPECT_EQ(vm->abiVersion(), AbiVersion::v0_2_0);
   // stdout reaches the plugin's log; _start ran before the configure.
   EXPECT_TRUE(logged("v0.2.0 configure root 1 started=1 status 0 'cfg'")) << allLogs();
+  EXPECT_TRUE(logged("v0.2.0 to stderr", LogLevel::error)) << allLogs();
+  EXPECT_TRUE(logged(std::string(std::size_t{64} * 1024, 'x') + "...(truncated)", LogLevel::warn));
   ASSERT_TRUE(vm->tick());  // no proxy_on_tick: nothing to call, no error
 }
 
