@@ -156,6 +156,12 @@ class WasmInspectTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("abi: proxy-wasm 0.2.1, WASI reactor\n", result.stdout)
         self.assertIn("  env.proxy_log: func (i32, i32, i32) -> (i32)\n", result.stdout)
+        self.assertIn("links against wasmesh: yes (proxy-wasm host)\n", result.stdout)
+
+    def test_proxy_wasm_plugin_without_marker_does_not_link(self):
+        result = wasmesh("wasm", "inspect", fixture("proxywasm_plugin_no_marker"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("abi: WASI reactor\n", result.stdout)
         self.assertIn("links against wasmesh: no: link: unknown import env.proxy_log (func)\n",
                       result.stdout)
 

@@ -7,6 +7,7 @@
 
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/wasm/engines/EngineFactory.h"
+#include "wasmesh/wasm/proxywasm/ProxyWasmVm.h"
 #include "wasmesh/wasm/wasi/WasiHost.h"
 
 namespace wasmesh::app {
@@ -132,8 +133,13 @@ int inspectModule(const WasmOptions& options, std::ostream& out, std::ostream& e
   auto module = engine ? (*engine)->load(*bytes, {}) : engine.error();
   out << "valid (" << options.engine
       << "): " << (module ? "yes" : "no: " + module.error().describe()) << "\n";
-  auto linked = hostImports({}).check(*info);
-  out << "links against wasmesh: " << (linked ? "yes" : "no: " + linked.error().describe()) << "\n";
+  // A module with a proxy-wasm marker is checked against the plugin host (env and WASI).
+  const bool plugin = wasm::proxywasm::ProxyWasmVm::detectAbi(*info).has_value();
+  auto linked =
+      (plugin ? wasm::proxywasm::ProxyWasmVm::linkCheckImports() : hostImports({})).check(*info);
+  out << "links against wasmesh: "
+      << (linked ? (plugin ? "yes (proxy-wasm host)" : "yes") : "no: " + linked.error().describe())
+      << "\n";
   return module ? 0 : 1;
 }
 
