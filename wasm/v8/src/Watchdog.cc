@@ -1,5 +1,7 @@
 #include "Watchdog.h"
 
+#include <algorithm>
+
 namespace wasmesh::wasm::v8 {
 
 Watchdog::Watchdog(std::function<void()> expire)
@@ -17,32 +19,40 @@ Watchdog::~Watchdog() {
 void Watchdog::arm(std::chrono::steady_clock::time_point deadline) {
   {
     const std::lock_guard lock(mutex_);
-    deadline_ = deadline;
-    fired_ = false;
+    deadlines_.push_back(deadlines_.empty() ? deadline : std::min(deadline, deadlines_.back()));
+    firedForInnermost_ = false;
   }
   wake_.notify_one();
 }
 
 bool Watchdog::disarm() {
-  const std::lock_guard lock(mutex_);
-  deadline_.reset();
-  return fired_;
+  bool fired = false;
+  {
+    const std::lock_guard lock(mutex_);
+    fired = firedForInnermost_;
+    if (!deadlines_.empty())
+      deadlines_.pop_back();
+    // The enclosing level has not fired for itself yet; if its deadline passed while the
+    // inner call ran, run() fires it now.
+    firedForInnermost_ = false;
+  }
+  wake_.notify_one();
+  return fired;
 }
 
 void Watchdog::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!deadline_) {
+    if (deadlines_.empty() || firedForInnermost_) {
       wake_.wait(lock);
       continue;
     }
-    if (std::chrono::steady_clock::now() >= *deadline_) {
-      deadline_.reset();
-      fired_ = true;
+    if (std::chrono::steady_clock::now() >= deadlines_.back()) {
+      firedForInnermost_ = true;
       expire_();
       continue;
     }
-    wake_.wait_until(lock, *deadline_);
+    wake_.wait_until(lock, deadlines_.back());
   }
 }
 

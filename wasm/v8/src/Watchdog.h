@@ -4,14 +4,18 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <thread>
+#include <vector>
 
 namespace wasmesh::wasm::v8 {
 
 // One thread that calls `expire` when an armed deadline passes. arm() before a guest call,
-// disarm() after: disarm() returns whether `expire` ran, and once it has returned `expire`
-// cannot run for that call any more (both happen under the same mutex).
+// disarm() after: disarm() returns whether `expire` ran for that call, and once it has
+// returned `expire` cannot run for that call any more (both happen under the same mutex).
+// Calls nest (a host function calling back into the guest, as proxy-wasm's allocator does):
+// each level's deadline is the earlier of its own and the enclosing one, and disarming a
+// level restores the enclosing deadline, which fires at once if it has passed meanwhile, so
+// a nested call never lifts the outer call's limit.
 class Watchdog {
  public:
   explicit Watchdog(std::function<void()> expire);
@@ -28,8 +32,9 @@ class Watchdog {
   std::function<void()> expire_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-  bool fired_ = false;
+  // One effective deadline per armed level, innermost last.
+  std::vector<std::chrono::steady_clock::time_point> deadlines_;
+  bool firedForInnermost_ = false;
   bool stopping_ = false;
   std::thread thread_;  // last: started once everything above exists
 };
