@@ -296,16 +296,6 @@ WasmResult<void> forEachSection(std::span<const std::uint8_t> bytes, Visit&& vis
   return {};
 }
 
-void appendLeb(std::vector<std::uint8_t>& out, std::uint64_t value) {
-  do {
-    std::uint8_t next = value & 0x7fU;
-    value >>= 7;
-    if (value != 0)
-      next |= 0x80U;
-    out.push_back(next);
-  } while (value != 0);
-}
-
 }  // namespace
 
 std::string toString(ExternKind kind) {
@@ -382,7 +372,7 @@ WasmResult<std::vector<std::uint8_t>> capMemory(std::span<const std::uint8_t> by
     }
     auto count = contents->u32();
     std::vector<std::uint8_t> section;
-    appendLeb(section, count.value_or(0));
+    appendLeb128(section, count.value_or(0));
     for (std::uint32_t i = 0; count && i < *count; ++i) {
       auto limits = memoryLimits(*contents);
       if (!limits)
@@ -400,14 +390,40 @@ WasmResult<std::vector<std::uint8_t>> capMemory(std::span<const std::uint8_t> by
       if (limits->memory64)
         flags |= 0x04U;
       section.push_back(flags);
-      appendLeb(section, limits->minPages);
-      appendLeb(section, max);
+      appendLeb128(section, limits->minPages);
+      appendLeb128(section, max);
     }
     out.push_back(kMemorySection);
-    appendLeb(out, section.size());
+    appendLeb128(out, section.size());
     out.insert(out.end(), section.begin(), section.end());
   }
   return out;
+}
+
+void appendLeb128(std::vector<std::uint8_t>& out, std::uint64_t value) {
+  do {
+    std::uint8_t next = value & 0x7fU;
+    value >>= 7;
+    if (value != 0)
+      next |= 0x80U;
+    out.push_back(next);
+  } while (value != 0);
+}
+
+WasmResult<PreparedModule> prepareModule(std::span<const std::uint8_t> bytes,
+                                         const Limits& limits) {
+  auto info = ModuleInfo::parse(bytes);
+  if (!info)
+    return info.error();
+  PreparedModule prepared{std::move(*info), {}, bytes};
+  if (limits.maxMemoryBytes) {
+    auto rewritten = capMemory(bytes, *limits.maxMemoryBytes / kWasmPageBytes);
+    if (!rewritten)
+      return rewritten.error();
+    prepared.rewritten = std::move(*rewritten);
+    prepared.bytes = prepared.rewritten;
+  }
+  return prepared;
 }
 
 }  // namespace wasmesh::wasm

@@ -7,8 +7,6 @@
 namespace wasmesh::wasm::v8 {
 namespace {
 
-constexpr std::uint64_t kPageBytes = 65536;
-
 class V8Engine final : public Engine {
  public:
   std::string_view name() const override { return "v8"; }
@@ -16,17 +14,10 @@ class V8Engine final : public Engine {
 
   WasmResult<std::shared_ptr<Module>> load(std::span<const std::uint8_t> bytes,
                                            const Limits& limits) override {
-    auto info = ModuleInfo::parse(bytes);
-    if (!info)
-      return info.error();
-    std::vector<std::uint8_t> capped;
-    if (limits.maxMemoryBytes) {
-      auto rewritten = capMemory(bytes, *limits.maxMemoryBytes / kPageBytes);
-      if (!rewritten)
-        return rewritten.error();
-      capped = std::move(*rewritten);
-      bytes = capped;
-    }
+    auto prepared = prepareModule(bytes, limits);
+    if (!prepared)
+      return prepared.error();
+    bytes = prepared->bytes;
     ::v8::Isolate* isolate = runtime_->isolate();
     const V8Scope scope(*runtime_);
     const ::v8::TryCatch tryCatch(isolate);
@@ -36,7 +27,7 @@ class V8Engine final : public Engine {
       return WasmError::make(errc::wasm_invalid_module,
                              *message == nullptr ? "rejected by V8" : *message);
     }
-    return std::make_shared<V8Module>(runtime_, module, std::move(*info), limits);
+    return std::make_shared<V8Module>(runtime_, module, std::move(prepared->info), limits);
   }
 
  private:

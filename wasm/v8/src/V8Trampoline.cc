@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wasmesh/wasm/ModuleInfo.h"
+
 namespace wasmesh::wasm::v8 {
 namespace {
 
@@ -25,18 +27,8 @@ std::uint8_t code(ValueType type) {
   return 0x7f;
 }
 
-void leb(std::vector<std::uint8_t>& out, std::uint64_t value) {
-  do {
-    std::uint8_t next = value & 0x7fU;
-    value >>= 7;
-    if (value != 0)
-      next |= 0x80U;
-    out.push_back(next);
-  } while (value != 0);
-}
-
 void types(std::vector<std::uint8_t>& out, const std::vector<ValueType>& list) {
-  leb(out, list.size());
+  appendLeb128(out, list.size());
   for (ValueType type : list)
     out.push_back(code(type));
 }
@@ -44,18 +36,18 @@ void types(std::vector<std::uint8_t>& out, const std::vector<ValueType>& list) {
 void section(std::vector<std::uint8_t>& module, std::uint8_t id,
              const std::vector<std::uint8_t>& contents) {
   module.push_back(id);
-  leb(module, contents.size());
+  appendLeb128(module, contents.size());
   module.insert(module.end(), contents.begin(), contents.end());
 }
 
 void localGet(std::vector<std::uint8_t>& body, std::uint64_t index) {
   body.push_back(0x20);
-  leb(body, index);
+  appendLeb128(body, index);
 }
 
 void simd(std::vector<std::uint8_t>& body, std::uint8_t opcode) {
   body.push_back(0xfd);
-  leb(body, opcode);
+  appendLeb128(body, opcode);
 }
 
 constexpr std::uint8_t kI64x2Splat = 0x12;
@@ -107,7 +99,7 @@ std::vector<std::uint8_t> trampolineModule(const FunctionType& type) {
 
   std::vector<std::uint8_t> body;
   // One local per result of the inner call, to reorder and split them.
-  leb(body, type.results.size());
+  appendLeb128(body, type.results.size());
   for (ValueType result : type.results) {
     body.push_back(0x01);
     body.push_back(code(result));
@@ -130,7 +122,7 @@ std::vector<std::uint8_t> trampolineModule(const FunctionType& type) {
   const std::uint64_t base = outer.params.size();
   for (std::size_t i = type.results.size(); i-- > 0;) {
     body.push_back(0x21);  // local.set
-    leb(body, base + i);
+    appendLeb128(body, base + i);
   }
   for (std::size_t i = 0; i < type.results.size(); ++i) {
     localGet(body, base + i);
@@ -148,7 +140,7 @@ std::vector<std::uint8_t> trampolineModule(const FunctionType& type) {
   }
   body.push_back(0x0b);
   std::vector<std::uint8_t> code{0x01};
-  leb(code, body.size());
+  appendLeb128(code, body.size());
   code.insert(code.end(), body.begin(), body.end());
   section(module, 10, code);
   return module;

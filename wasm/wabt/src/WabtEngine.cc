@@ -9,8 +9,6 @@
 namespace wasmesh::wasm::wabt {
 namespace {
 
-constexpr std::uint64_t kPageBytes = 65536;
-
 class WabtEngine final : public Engine {
  public:
   std::string_view name() const override { return "wabt"; }
@@ -18,17 +16,10 @@ class WabtEngine final : public Engine {
 
   WasmResult<std::shared_ptr<Module>> load(std::span<const std::uint8_t> bytes,
                                            const Limits& limits) override {
-    auto info = ModuleInfo::parse(bytes);
-    if (!info)
-      return info.error();
-    std::vector<std::uint8_t> capped;
-    if (limits.maxMemoryBytes) {
-      auto rewritten = capMemory(bytes, *limits.maxMemoryBytes / kPageBytes);
-      if (!rewritten)
-        return rewritten.error();
-      capped = std::move(*rewritten);
-      bytes = capped;
-    }
+    auto prepared = prepareModule(bytes, limits);
+    if (!prepared)
+      return prepared.error();
+    bytes = prepared->bytes;
     ::wabt::Errors errors;
     interp::ModuleDesc desc;
     const ::wabt::ReadBinaryOptions options(features_, nullptr, false, true, true);
@@ -45,7 +36,8 @@ class WabtEngine final : public Engine {
       start = desc.starts.front().func_index;
     desc.starts.clear();
     auto module = interp::Module::New(*store_, std::move(desc));
-    return std::make_shared<WabtModule>(store_, std::move(module), std::move(*info), limits, start);
+    return std::make_shared<WabtModule>(store_, std::move(module), std::move(prepared->info),
+                                        limits, start);
   }
 
  private:

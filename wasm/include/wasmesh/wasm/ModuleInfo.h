@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wasmesh/wasm/FunctionType.h"
+#include "wasmesh/wasm/Limits.h"
 #include "wasmesh/wasm/WasmError.h"
 
 namespace wasmesh::wasm {
@@ -56,5 +57,20 @@ struct ModuleInfo {
 // errc::wasm_memory_limit when a memory's initial size is already larger.
 WasmResult<std::vector<std::uint8_t>> capMemory(std::span<const std::uint8_t> bytes,
                                                 std::uint64_t maxPages);
+
+inline constexpr std::uint64_t kWasmPageBytes = 65536;
+
+// What every engine does before compiling: decode the module's description and, under a
+// memory limit, cap its memories (capMemory). `bytes` is what to compile: the caller's bytes,
+// or `rewritten` when the cap changed them (so it must not outlive either).
+struct PreparedModule {
+  ModuleInfo info;
+  std::vector<std::uint8_t> rewritten;
+  std::span<const std::uint8_t> bytes;
+};
+WasmResult<PreparedModule> prepareModule(std::span<const std::uint8_t> bytes, const Limits& limits);
+
+// Unsigned LEB128, as the binary format encodes sizes, counts and indices.
+void appendLeb128(std::vector<std::uint8_t>& out, std::uint64_t value);
 
 }  // namespace wasmesh::wasm
