@@ -198,6 +198,9 @@ class CallBench {
     state.counters["ns_per_call"] = nsPerCall(1);
   }
 
+  // wabt keeps a dropped instance in the engine's store (the backend never collects it), so
+  // on wabt this cost, and the process's memory, grow with the iteration count: compare runs
+  // with like iteration counts.
   void instantiate(benchmark::State& state) {
     for ([[maybe_unused]] auto _ : state) {
       auto instance = module_->instantiate(imports_);
