@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "Fixtures.h"
 #include "wasmesh/wasm/RecreatingInstance.h"
 
@@ -64,6 +66,27 @@ TEST_P(LimitsTest, AFastCallIsNotDisturbedByTheCpuLimit) {
   for (int i = 0; i < 100; ++i)
     ASSERT_TRUE(recreating.call("pages", {}));
   EXPECT_EQ(recreating.counters().instantiations, 1U);
+}
+
+// The V8 watchdog is not woken for every call: after short calls it sleeps towards a deadline
+// that is gone, and after that one it sleeps until notified. A runaway call must be stopped
+// from both states.
+TEST_P(LimitsTest, AnEndlessLoopAfterManyShortCallsIsStillStopped) {
+  Limits limits;
+  limits.cpuTimePerCall = 200ms;
+  RecreatingInstance recreating(load("traps", limits), {});
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_TRUE(recreating.call("pages", {}));
+  auto spun = recreating.call("spin", {});
+  ASSERT_FALSE(spun);
+  EXPECT_EQ(spun.error().describe(), "limit: timeout after 200ms");
+
+  ASSERT_TRUE(recreating.call("pages", {}));
+  std::this_thread::sleep_for(300ms);  // past that call's deadline: the watchdog idles
+  auto spunAgain = recreating.call("spin", {});
+  ASSERT_FALSE(spunAgain);
+  EXPECT_EQ(spunAgain.error().describe(), "limit: timeout after 200ms");
+  EXPECT_EQ(recreating.counters().cpuLimits, 2U);
 }
 
 TEST_P(LimitsTest, MemoryGrowthStopsAtTheCap) {

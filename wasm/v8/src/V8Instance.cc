@@ -6,6 +6,7 @@
 #include <v8-function.h>
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 
 #include "V8Trampoline.h"
 #include "V8Traps.h"
@@ -77,8 +78,12 @@ V8Instance::V8Instance(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::Obj
       limits_(limits) {}
 
 V8Instance::~V8Instance() {
+  const V8Scope scope(*runtime_);
+  const std::uint64_t memoryBytes = currentMemory(runtime_->isolate(), state_->memory).size();
+  callables_.clear();
   exports_.Reset();
   state_->memory.Reset();
+  runtime_->discarded(memoryBytes);
 }
 
 WasmError V8Instance::fail(WasmError error) {
@@ -87,9 +92,28 @@ WasmError V8Instance::fail(WasmError error) {
   return error;
 }
 
-WasmResult<::v8::Local<::v8::Function>> V8Instance::callable(::v8::Local<::v8::Context> context,
-                                                             std::string_view exportName,
-                                                             const FunctionType& type) {
+WasmResult<const V8Instance::Callable*> V8Instance::callable(::v8::Local<::v8::Context> context,
+                                                             std::string_view exportName) {
+  if (auto found = callables_.find(exportName); found != callables_.end())
+    return &found->second;
+  const ExportDesc* desc = info_->findExport(exportName);
+  if (desc == nullptr || desc->kind != ExternKind::function)
+    return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
+  auto function = makeFunction(context, exportName, desc->functionType);
+  if (!function)
+    return function.error();
+  Callable& entry = callables_[std::string(exportName)];
+  entry.type = &desc->functionType;
+  entry.lowered = needsTrampoline(desc->functionType);
+  entry.wireResults =
+      entry.lowered ? trampolineType(desc->functionType).results : desc->functionType.results;
+  entry.function.Reset(runtime_->isolate(), *function);
+  return &entry;
+}
+
+WasmResult<::v8::Local<::v8::Function>> V8Instance::makeFunction(::v8::Local<::v8::Context> context,
+                                                                 std::string_view exportName,
+                                                                 const FunctionType& type) {
   ::v8::Isolate* isolate = runtime_->isolate();
   ::v8::Local<::v8::Value> target;
   if (!exports()->Get(context, jsString(isolate, exportName)).ToLocal(&target) ||
@@ -98,8 +122,6 @@ WasmResult<::v8::Local<::v8::Function>> V8Instance::callable(::v8::Local<::v8::C
   }
   if (!needsTrampoline(type))
     return target.As<::v8::Function>();
-  if (auto found = trampolines_.find(exportName); found != trampolines_.end())
-    return found->second.Get(isolate);
   const auto bytes = trampolineModule(type);
   const ::v8::TryCatch tryCatch(isolate);
   ::v8::Local<::v8::WasmModuleObject> module;
@@ -119,7 +141,6 @@ WasmResult<::v8::Local<::v8::Function>> V8Instance::callable(::v8::Local<::v8::C
     return WasmError::make(errc::wasm_engine_failure,
                            "cannot build the call trampoline for " + std::string(exportName));
   }
-  trampolines_[std::string(exportName)].Reset(isolate, function.As<::v8::Function>());
   return function.As<::v8::Function>();
 }
 
@@ -130,20 +151,17 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
   ::v8::Isolate* isolate = runtime_->isolate();
   const V8Scope scope(*runtime_);
   auto context = scope.context();
-  const ExportDesc* desc = info_->findExport(exportName);
-  if (desc == nullptr || desc->kind != ExternKind::function)
-    return WasmError::make(errc::wasm_bad_call, "no exported function " + std::string(exportName));
-  const FunctionType& type = desc->functionType;
+  auto entry = callable(context, exportName);
+  if (!entry)
+    return entry.error();
+  const FunctionType& type = *(*entry)->type;
   if (args.size() != type.params.size()) {
     return WasmError::make(
         errc::wasm_bad_call,
         std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
   }
-  auto function = callable(context, exportName, type);
-  if (!function)
-    return function.error();
-  const bool lowered = needsTrampoline(type);
-  std::vector<::v8::Local<::v8::Value>> argv;
+  const bool lowered = (*entry)->lowered;
+  boost::container::small_vector<::v8::Local<::v8::Value>, 8> argv;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const Value& arg = args[i];
     if (arg.type != type.params[i]) {
@@ -162,12 +180,12 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
     }
   }
 
-  limitStack(isolate, limits_);
+  runtime_->limitStack(limits_);
   const ::v8::TryCatch tryCatch(isolate);
   if (limits_.cpuTimePerCall)
     runtime_->watchdog().arm(std::chrono::steady_clock::now() + *limits_.cpuTimePerCall);
-  auto returned = (*function)->Call(context, ::v8::Undefined(isolate),
-                                    static_cast<int>(argv.size()), argv.data());
+  auto returned = (*entry)->function.Get(isolate)->Call(context, ::v8::Undefined(isolate),
+                                                        static_cast<int>(argv.size()), argv.data());
   const bool terminated = limits_.cpuTimePerCall && runtime_->watchdog().disarm();
   if (terminated || isolate->IsExecutionTerminating())
     isolate->CancelTerminateExecution();
@@ -178,7 +196,7 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
         guestError(isolate, context, tryCatch.Exception(), *state_, timedOut, limits_, exportName));
   }
   // A call that finished just as the watchdog fired still succeeded: keep its result.
-  const std::vector<ValueType> wire = lowered ? trampolineType(type).results : type.results;
+  const std::vector<ValueType>& wire = (*entry)->wireResults;
   std::vector<Value> raw;
   if (wire.size() == 1) {
     auto value = fromJs(context, wire[0], result);

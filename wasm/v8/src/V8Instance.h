@@ -58,11 +58,22 @@ class V8Instance final : public Instance {
   ::v8::Local<::v8::Object> exports() const { return exports_.Get(runtime_->isolate()); }
 
  private:
+  // An exported function as call() needs it, looked up once: building the name string and
+  // the property lookup were a third of a call's cost (bench/wasm).
+  struct Callable {
+    const FunctionType* type = nullptr;
+    bool lowered = false;  // called through its trampoline (V8Trampoline.h)
+    std::vector<ValueType> wireResults;
+    ::v8::Global<::v8::Function> function;
+  };
+
   WasmError fail(WasmError error);
-  // The export itself, or its trampoline (V8Trampoline.h) when its values need one.
-  WasmResult<::v8::Local<::v8::Function>> callable(::v8::Local<::v8::Context> context,
-                                                   std::string_view exportName,
-                                                   const FunctionType& type);
+  WasmResult<const Callable*> callable(::v8::Local<::v8::Context> context,
+                                       std::string_view exportName);
+  // The export itself, or its trampoline when its values need one.
+  WasmResult<::v8::Local<::v8::Function>> makeFunction(::v8::Local<::v8::Context> context,
+                                                       std::string_view exportName,
+                                                       const FunctionType& type);
 
   std::shared_ptr<V8Runtime> runtime_;  // first: outlives the handles below
   std::shared_ptr<const ModuleInfo> info_;
@@ -71,7 +82,7 @@ class V8Instance final : public Instance {
   std::vector<std::unique_ptr<V8HostBinding>> bindings_;
   Limits limits_;
   std::optional<WasmError> failure_;
-  std::map<std::string, ::v8::Global<::v8::Function>, std::less<>> trampolines_;
+  std::map<std::string, Callable, std::less<>> callables_;
 };
 
 // Turns the exception caught while running the guest into a WasmError (trap, host outcome,

@@ -42,11 +42,24 @@ Watchdog& V8Runtime::watchdog() {
   return *watchdog_;
 }
 
-void limitStack(::v8::Isolate* isolate, const Limits& limits) {
+void V8Runtime::discarded(std::uint64_t memoryBytes) {
+  discardedBytes_ += memoryBytes;
+  if (discardedBytes_ < kCollectAfterDiscardedBytes)
+    return;
+  discardedBytes_ = 0;
+  isolate_->LowMemoryNotification();
+}
+
+void V8Runtime::limitStack(const Limits& limits) {
   // V8 checks an address: this far below the current frame (and never below address 0).
   const char here = 0;
   const auto top = reinterpret_cast<std::uintptr_t>(&here);
-  isolate->SetStackLimit(top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2));
+  const std::uintptr_t limit = top - std::min<std::uint64_t>(limits.maxStackBytes, top / 2);
+  constexpr std::uintptr_t kPage = 4096;
+  if (limit + kPage > stackLimit_ && limit < stackLimit_ + kPage)
+    return;
+  stackLimit_ = limit;
+  isolate_->SetStackLimit(limit);
 }
 
 ::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,

@@ -26,12 +26,25 @@ class V8Runtime {
   ::v8::Local<::v8::Context> context() const { return context_.Get(isolate_); }
   // Started on first use: engines without CPU limits need no thread.
   Watchdog& watchdog();
+  // V8 frees a discarded instance's linear memory only when its garbage collector runs, and
+  // a wasm host allocates almost nothing on the JS heap that would make it run: a proxy that
+  // recreates trapped instances kept every old memory (1.6 GiB after 100 instances of 16
+  // MiB). So once discarded memories add up to kCollectAfterDiscardedBytes, this collects.
+  // Call with the isolate entered.
+  void discarded(std::uint64_t memoryBytes);
+  static constexpr std::uint64_t kCollectAfterDiscardedBytes = std::uint64_t{64} * 1024 * 1024;
+  // Sets the isolate's stack limit `limits.maxStackBytes` below the caller's frame; call right
+  // before entering the guest. Skipped when the limit would move by less than a page: V8
+  // takes a lock to set it, a tenth of a short call's cost (bench/wasm).
+  void limitStack(const Limits& limits);
 
  private:
   std::unique_ptr<::v8::ArrayBuffer::Allocator> allocator_;
   ::v8::Isolate* isolate_ = nullptr;
   ::v8::Global<::v8::Context> context_;
   std::unique_ptr<Watchdog> watchdog_;
+  std::uint64_t discardedBytes_ = 0;
+  std::uintptr_t stackLimit_ = 0;
 };
 
 // `new WebAssembly.Instance(module, imports)`: V8's embedder API has no other way to
@@ -40,10 +53,6 @@ class V8Runtime {
                                                ::v8::Local<::v8::Context> context,
                                                ::v8::Local<::v8::Value> module,
                                                ::v8::Local<::v8::Object> imports);
-
-// Sets the isolate's stack limit `limits.maxStackBytes` below the caller's frame; call
-// right before entering the guest.
-void limitStack(::v8::Isolate* isolate, const Limits& limits);
 
 // Enters the runtime's isolate, a handle scope and its context for one entry from the host.
 class V8Scope {

@@ -17,26 +17,33 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::arm(std::chrono::steady_clock::time_point deadline) {
+  bool wake = false;
   {
     const std::lock_guard lock(mutex_);
     deadlines_.push_back(deadlines_.empty() ? deadline : std::min(deadline, deadlines_.back()));
     firedForInnermost_ = false;
+    wake = deadlines_.back() < plannedWake_;
   }
-  wake_.notify_one();
+  if (wake)
+    wake_.notify_one();
 }
 
 bool Watchdog::disarm() {
   bool fired = false;
+  bool wake = false;
   {
     const std::lock_guard lock(mutex_);
     fired = firedForInnermost_;
     if (!deadlines_.empty())
       deadlines_.pop_back();
-    // The enclosing level has not fired for itself yet; if its deadline passed while the
-    // inner call ran, run() fires it now.
+    // The enclosing level has not fired for itself yet. If its deadline comes before the
+    // thread would look again (or passed while the inner call ran), wake the thread; otherwise
+    // it sleeps on, wakes when it planned to, finds that call gone and plans again.
     firedForInnermost_ = false;
+    wake = !deadlines_.empty() && deadlines_.back() < plannedWake_;
   }
-  wake_.notify_one();
+  if (wake)
+    wake_.notify_one();
   return fired;
 }
 
@@ -44,6 +51,7 @@ void Watchdog::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (deadlines_.empty() || firedForInnermost_) {
+      plannedWake_ = std::chrono::steady_clock::time_point::max();
       wake_.wait(lock);
       continue;
     }
@@ -52,7 +60,8 @@ void Watchdog::run() {
       expire_();
       continue;
     }
-    wake_.wait_until(lock, deadlines_.back());
+    plannedWake_ = deadlines_.back();
+    wake_.wait_until(lock, plannedWake_);
   }
 }
 

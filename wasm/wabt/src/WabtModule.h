@@ -18,6 +18,13 @@ class WabtModule final : public Module {
         limits_(limits),
         start_(start) {}
 
+  ~WabtModule() override {
+    module_.reset();
+    store_->Collect();  // see ~WabtInstance
+  }
+  WabtModule(const WabtModule&) = delete;
+  WabtModule& operator=(const WabtModule&) = delete;
+
   const ModuleInfo& info() const override { return info_; }
   WasmResult<std::shared_ptr<Instance>> instantiate(const Imports& imports) override;
 
