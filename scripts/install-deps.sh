@@ -25,7 +25,11 @@ test_packages=(
   clang-format clang-tidy clang libclang-rt-14-dev   # the last two: scripts/fuzz.sh (libFuzzer)
   lld wasi-libc libclang-rt-14-dev-wasm32            # C test fixtures compiled to wasm32-wasi
 )
-bench_packages=(haproxy iperf3 wrk nginx libnginx-mod-stream)
+bench_packages=(
+  haproxy iperf3 wrk nginx libnginx-mod-stream   # the proxies and loads bench/*.sh compare
+  libbenchmark-dev time                          # bench/tools/WasmCallBench.cc; wasm_bench.py
+  node-acorn node-cjs-module-lexer node-undici   # builtins Debian's Node 18 loads (bench/wasm.sh)
+)
 
 want=("${build_packages[@]}")
 case "${1:-build}" in
@@ -74,5 +78,21 @@ if [ ! -f "$libnode_prefix/.unpacked" ]; then
   $SUDO mkdir -p "$libnode_prefix"
   for deb in "$download_dir"/*.deb; do $SUDO dpkg -x "$deb" "$libnode_prefix"; done
   dpkg-deb -f "$download_dir"/libnode108_*.deb Version | $SUDO tee "$libnode_prefix/.unpacked" >/dev/null
+  rm -rf "$download_dir"
+fi
+
+# bench/wasm.sh compares with Debian's Node 18, whose V8 is the one libnode108 (our V8
+# backend) carries: its nodejs package (a small binary linking libnode.so.108) of exactly
+# libnode108's version, unpacked next to it rather than installed, for the same reason.
+if [ "${1:-build}" = bench ] && [ ! -x "$libnode_prefix/usr/bin/node" ]; then
+  libnode_version=$(cat "$libnode_prefix/.unpacked")
+  echo "unpacking nodejs $libnode_version into $libnode_prefix" >&2
+  download_dir=$(mktemp -d)
+  chmod a+rwx "$download_dir"
+  if ! (cd "$download_dir" && apt-get download -qq "nodejs=$libnode_version" 2>/dev/null); then
+    apt_update
+    (cd "$download_dir" && apt-get download -qq "nodejs=$libnode_version")
+  fi
+  $SUDO dpkg -x "$download_dir"/nodejs_*.deb "$libnode_prefix"
   rm -rf "$download_dir"
 fi
