@@ -144,8 +144,9 @@ def measure_calls(call_bench, calls_module, nodes, min_time):
             engine, operation = benchmark["name"].split("/")[:2]
             costs.setdefault(f"wasmesh {engine}", {})[operation] = benchmark["ns_per_call"]
     for label, prefix in nodes:
-        command = prefix + [os.path.join(os.path.dirname(__file__), "..", "wasm", "calls.mjs"),
-                            calls_module]
+        calls_script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wasm",
+                                    "calls.mjs")
+        command = prefix + [os.path.normpath(calls_script), calls_module]
         commands.append(" ".join(command))
         log("call costs: " + commands[-1])
         report = json.loads(subprocess.run(command, check=True, capture_output=True,

@@ -47,7 +47,7 @@ void V8Runtime::discarded(std::uint64_t memoryBytes) {
   if (discardedBytes_ < kCollectAfterDiscardedBytes)
     return;
   discardedBytes_ = 0;
-  isolate_->LowMemoryNotification();
+  isolate_->MemoryPressureNotification(::v8::MemoryPressureLevel::kCritical);
 }
 
 void V8Runtime::limitStack(const Limits& limits) {
