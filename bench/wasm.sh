@@ -74,7 +74,7 @@ args=(
   --rounds "$rounds"
   --report "$report"
   --command "bench/wasm.sh (BENCH_ROUNDS=$rounds)"
-  --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . || echo ' + uncommitted changes')"
+  --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . ':!*.md' || echo ' + uncommitted changes')"
   --version "machine=$cpu, $(nproc) cores, Linux $(uname -r)"
   --version "clang=$(clang --version | head -1)"
   --version "wasmesh v8=$wasmesh_v8, from libnode108 $(cat "$libnode_prefix/.unpacked")"
