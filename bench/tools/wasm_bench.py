@@ -129,11 +129,15 @@ def measure_programs(build, runners, wabt, rounds):
     return results, expected
 
 
-def measure_calls(call_bench, calls_module, nodes, min_time):
-    """Returns ({engine label: {operation: ns}}, [commands])."""
-    costs, commands = {}, []
+def measure_calls(call_bench, calls_module, nodes, min_time, repetitions):
+    """Returns ({engine label: {operation: median ns}}, [commands]).
+
+    Each measurement is repeated and the median kept: a single run of a 200 ns call moved
+    by half between runs on this shared machine."""
+    samples, commands = {}, []
     if call_bench:
-        command = [call_bench, "--benchmark_format=json", f"--benchmark_min_time={min_time}"]
+        command = [call_bench, "--benchmark_format=json", f"--benchmark_min_time={min_time}",
+                   f"--benchmark_repetitions={repetitions}"]
         commands.append(" ".join(command))
         log("call costs: " + commands[-1])
         report = json.loads(subprocess.run(command, check=True, capture_output=True,
@@ -141,18 +145,26 @@ def measure_calls(call_bench, calls_module, nodes, min_time):
         for benchmark in report["benchmarks"]:
             if benchmark.get("error_occurred"):
                 raise RuntimeError(f"{benchmark['name']}: {benchmark.get('error_message')}")
-            engine, operation = benchmark["name"].split("/")[:2]
-            costs.setdefault(f"wasmesh {engine}", {})[operation] = benchmark["ns_per_call"]
+            if benchmark.get("run_type") == "aggregate":
+                continue  # the medians are taken here, over the same repetitions
+            engine, operation = benchmark["run_name"].split("/")[:2]
+            samples.setdefault(f"wasmesh {engine}", {}).setdefault(operation, []).append(
+                benchmark["ns_per_call"])
     for label, prefix in nodes:
         calls_script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "wasm",
                                     "calls.mjs")
         command = prefix + [os.path.normpath(calls_script), calls_module]
-        commands.append(" ".join(command))
+        commands.append(" ".join(command) + f" (run {repetitions} times)")
         log("call costs: " + commands[-1])
-        report = json.loads(subprocess.run(command, check=True, capture_output=True,
-                                           text=True).stdout)
-        for benchmark in report["benchmarks"]:
-            costs.setdefault(label, {})[benchmark["name"].split("/")[1]] = benchmark["ns_per_call"]
+        for _ in range(repetitions):
+            report = json.loads(subprocess.run(command, check=True, capture_output=True,
+                                               text=True).stdout)
+            for benchmark in report["benchmarks"]:
+                operation = benchmark["name"].split("/")[1]
+                samples.setdefault(label, {}).setdefault(operation, []).append(
+                    benchmark["ns_per_call"])
+    costs = {label: {operation: median(values) for operation, values in by_operation.items()}
+             for label, by_operation in samples.items()}
     return costs, commands
 
 
@@ -238,7 +250,7 @@ def format_report(args, runners, wabt, results, expected, costs, call_commands, 
         add("")
     if costs:
         labels = list(costs)
-        add("## Calls: nanoseconds per operation")
+        add("## Calls: nanoseconds per operation (median of the repetitions)")
         add("")
         add("| operation | " + " | ".join(labels) + " | what |")
         add("|---" * (len(labels) + 2) + "|")
@@ -282,6 +294,7 @@ def main():
     parser.add_argument("--call-bench", help="wasm_call_bench (Google Benchmark)")
     parser.add_argument("--calls-module", help="calls.wasm for the call benchmarks")
     parser.add_argument("--call-min-time", default="0.5")
+    parser.add_argument("--call-repetitions", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-wabt", action="store_true")
     parser.add_argument("--report", required=True)
@@ -312,7 +325,7 @@ def main():
     costs, call_commands = {}, []
     if args.call_bench or nodes:
         costs, call_commands = measure_calls(args.call_bench, args.calls_module, nodes,
-                                             args.call_min_time)
+                                             args.call_min_time, args.call_repetitions)
     report = format_report(args, runners, wabt, results, expected, costs, call_commands, versions)
     os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)
     with open(args.report, "w", encoding="utf-8") as out:
