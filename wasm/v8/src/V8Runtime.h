@@ -30,9 +30,9 @@ class V8Runtime {
   // a wasm host allocates almost nothing on the JS heap that would make it run: a proxy that
   // recreates trapped instances kept every old memory (1.6 GiB after 100 instances of 16
   // MiB). So once discarded memories add up to kCollectAfterDiscardedBytes, this tells V8 the
-  // memory pressure is critical, which collects at once; it is cheaper than
-  // LowMemoryNotification (instantiation churn with 64 KiB memories: 59 vs 74 us per
-  // instance, 40 us without any collection; bench/wasm).
+  // memory pressure is critical, which collects at once. Amortized over the instances it
+  // frees this is noise: instantiation churn with 64 KiB memories measured 25-30 us per
+  // instance with it and without it (bench/wasm).
   // Call with the isolate entered.
   void discarded(std::uint64_t memoryBytes);
   static constexpr std::uint64_t kCollectAfterDiscardedBytes = std::uint64_t{64} * 1024 * 1024;
