@@ -1,6 +1,7 @@
 """The V8 backend is a module loaded on first use (docs/wasm.md): the wasmesh binary does not
 link libnode, an idle proxy does not map it, the module next to the binary does, and a module
-that cannot be loaded is one clean line on stderr while wabt keeps working."""
+that cannot be loaded is one clean line on stderr while wabt keeps working. `cmake --install`
+puts the module where the installed binary finds it."""
 
 import os
 import shutil
@@ -51,6 +52,8 @@ class LinkingTest(unittest.TestCase):
         needed, paths = dynamic_section(MODULE)
         self.assertIn("libnode.so.108", needed)
         self.assertTrue(paths, "the module has no rpath to find libnode")
+        # An empty element (CMake pads build rpaths with ':') would mean the current directory.
+        self.assertNotRegex(paths, r"\[:|::|:\]", paths)
 
     def test_an_idle_proxy_does_not_map_libnode(self):
         with Proxy(IDLE_CONFIG) as proxy:
@@ -106,6 +109,64 @@ class ModuleLoadingTest(unittest.TestCase):
             result = run_v8("run", "--engine", "v8", self.hello(), "x", "y", module=copy)
             self.assertEqual(result.returncode, 2, result.stderr)
             self.assertTrue(result.stdout.startswith("hello x y\n"), result.stdout)
+
+
+class InstallTest(unittest.TestCase):
+    """`cmake --install` of the build under test into a temporary prefix, then the installed
+    binary on its own (no override, nothing from the build tree)."""
+
+    @classmethod
+    def setUpClass(cls):
+        build, cmake = os.environ.get("TEST_BUILD_DIR"), os.environ.get("TEST_CMAKE")
+        if not build or not cmake:
+            raise unittest.SkipTest("TEST_BUILD_DIR and TEST_CMAKE come from ctest")
+        cls.prefix = tempfile.mkdtemp(prefix="wasmesh-install-")
+        subprocess.run([cmake, "--install", build, "--prefix", cls.prefix], check=True,
+                       capture_output=True, timeout=120)
+        cls.binary = os.path.join(cls.prefix, "bin", "wasmesh")
+        modules = [os.path.join(root, name) for root, _, names in os.walk(cls.prefix)
+                   for name in names if name == "wasmesh_engine_v8.so"]
+        cls.module = modules[0] if len(modules) == 1 else None
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.prefix, ignore_errors=True)
+
+    def run_installed(self, *args):
+        return subprocess.run([self.binary, "wasm", *args], capture_output=True, text=True,
+                              timeout=60, input="", env=proxy_environment())
+
+    def test_the_binary_and_one_module_are_installed_apart(self):
+        self.assertTrue(os.access(self.binary, os.X_OK), os.listdir(self.prefix))
+        self.assertIsNotNone(self.module, "expected exactly one installed module")
+        self.assertNotEqual(os.path.dirname(self.module), os.path.dirname(self.binary))
+        _, paths = dynamic_section(self.binary)
+        self.assertNotIn(os.environ["TEST_BUILD_DIR"], paths)
+        _, module_paths = dynamic_section(self.module)
+        self.assertIn("wasmesh-libnode", module_paths)
+        self.assertNotRegex(module_paths, r"\[:|::|:\]", module_paths)
+
+    def test_the_installed_binary_finds_its_module(self):
+        hello = os.path.join(FIXTURES, "hello.wasm")
+        result = self.run_installed("run", "--engine", "v8", hello, "x", "y")
+        self.assertEqual(result.returncode, 2, result.stderr)  # the guest exits with argc - 1
+        self.assertTrue(result.stdout.startswith("hello x y\n"), result.stdout)
+
+    def test_without_its_module_the_error_names_both_places(self):
+        with tempfile.TemporaryDirectory() as directory:
+            binary = os.path.join(directory, "bin", "wasmesh")
+            os.makedirs(os.path.dirname(binary))
+            shutil.copy(self.binary, binary)
+            hello = os.path.join(FIXTURES, "hello.wasm")
+            result = subprocess.run([binary, "wasm", "run", "--engine", "v8", hello],
+                                    capture_output=True, text=True, timeout=60, input="",
+                                    env=proxy_environment())
+            self.assertEqual(result.returncode, 1, result.stderr)
+            relative = os.path.relpath(os.path.dirname(self.module), self.prefix)
+            self.assertEqual(result.stderr.strip(),
+                             "WebAssembly engine failure: cannot load the v8 engine module: not "
+                             f"found at {directory}/bin/wasmesh_engine_v8.so nor "
+                             f"{directory}/{relative}/wasmesh_engine_v8.so")
 
 
 if __name__ == "__main__":

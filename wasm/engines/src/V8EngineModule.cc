@@ -24,16 +24,18 @@ WasmError loadError(const std::filesystem::path& file, const std::string& why) {
 
 }  // namespace
 
-std::filesystem::path V8EngineModule::path() {
+std::vector<std::filesystem::path> V8EngineModule::candidates() {
   // Read once, at the first request for V8; nothing in wasmesh sets the environment.
   const char* overridden = std::getenv("WASMESH_WASM_V8_MODULE");  // NOLINT(concurrency-mt-unsafe)
   if (overridden != nullptr && *overridden != '\0')
-    return overridden;
+    return {overridden};
   std::error_code error;
   auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error)
-    return kV8EngineModuleFile;  // dlopen then searches the usual library path
-  return self.parent_path() / kV8EngineModuleFile;
+    return {kV8EngineModuleFile};  // dlopen then searches the usual library path
+  const auto bindir = self.parent_path();
+  return {bindir / kV8EngineModuleFile,
+          (bindir / WASMESH_V8_MODULE_FROM_BINDIR / kV8EngineModuleFile).lexically_normal()};
 }
 
 WasmResult<EngineCreateFunction> V8EngineModule::factory() {
@@ -44,10 +46,24 @@ WasmResult<EngineCreateFunction> V8EngineModule::factory() {
   // The handle is never passed to dlclose: V8 cannot be unloaded (its platform and worker
   // threads live until exit, see V8Platform), and every engine, module and instance runs code
   // from the mapping.
-  static const WasmResult<Loaded> loaded = load(path());
+  static const WasmResult<Loaded> loaded = load(candidates());
   if (!loaded)
     return loaded.error();
   return loaded->create;
+}
+
+WasmResult<V8EngineModule::Loaded> V8EngineModule::load(
+    const std::vector<std::filesystem::path>& candidates) {
+  std::error_code error;
+  for (const auto& file : candidates) {
+    if (std::filesystem::exists(file, error) || candidates.size() == 1)
+      return load(file);
+  }
+  std::string tried;
+  for (const auto& file : candidates)
+    tried += (tried.empty() ? "" : " nor ") + file.string();
+  return WasmError::make(errc::wasm_engine_failure,
+                         "cannot load the v8 engine module: not found at " + tried);
 }
 
 WasmResult<V8EngineModule::Loaded> V8EngineModule::load(const std::filesystem::path& file) {

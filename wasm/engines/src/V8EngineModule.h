@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "wasmesh/wasm/EngineModule.h"
 #include "wasmesh/wasm/WasmError.h"
@@ -14,7 +15,10 @@ namespace wasmesh::wasm {
 // Where the module is found:
 //  1. WASMESH_WASM_V8_MODULE, if set and not empty: the module's path (tests, odd layouts);
 //  2. otherwise wasmesh_engine_v8.so in the directory of the running executable
-//     (/proc/self/exe with symlinks resolved). The build puts the module next to `wasmesh`.
+//     (/proc/self/exe with symlinks resolved). The build puts the module next to `wasmesh`;
+//  3. failing that, where `cmake --install` puts it relative to the executable
+//     (bin/../lib/wasmesh/ with the default layout).
+// When neither file exists, the error names both.
 class V8EngineModule {
  public:
   // The factory of the loaded module, or errc::wasm_engine_failure naming the file and
@@ -22,14 +26,15 @@ class V8EngineModule {
   // Loads once per process; later calls return the first outcome.
   static WasmResult<EngineCreateFunction> factory();
 
-  // Where the module is looked for (the rule above).
-  static std::filesystem::path path();
+  // Where the module is looked for (the rule above): one path, or the two candidates.
+  static std::vector<std::filesystem::path> candidates();
 
  private:
   struct Loaded {
     void* handle = nullptr;  // from dlopen; kept for the life of the process, never closed
     EngineCreateFunction create = nullptr;
   };
+  static WasmResult<Loaded> load(const std::vector<std::filesystem::path>& candidates);
   static WasmResult<Loaded> load(const std::filesystem::path& file);
 };
 
