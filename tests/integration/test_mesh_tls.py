@@ -320,6 +320,19 @@ class MeshTlsTest(unittest.TestCase):
             tls.sendall(transport_header(self.app.port) + b"still serving")
             self.assertEqual(tls.recv(1024), b"still serving")
 
+    def test_a_flood_of_refusals_is_counted_in_full_but_logged_a_few_lines_per_reason(self):
+        # Anyone can make the mesh port refuse (a port scan): every refusal is counted, but
+        # each worker logs 5 per reason and 10 s (ProxyRuntime, kRefusalLinesPerWindow).
+        server = self.start_server_proxy()
+        for _ in range(30):
+            with self.plaintext(server) as connection:
+                self.assert_refused(connection)
+        self.wait_errors(server, "inbound", "tls_required", 30)
+        lines = [line for line in server.log_text().splitlines()
+                 if "refused: tls_required" in line]
+        self.assertEqual(len(lines), 5, "\n".join(lines))
+        self.assertNotIn("not logged", lines[0])
+
     def plaintext(self, server):
         raw = socket.create_connection(server.address("inbound"), timeout=5)
         raw.sendall(b"GET / HTTP/1.1\r\nHost: db\r\n\r\n")

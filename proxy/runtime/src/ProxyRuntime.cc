@@ -22,6 +22,9 @@ constexpr auto kDrainPollInterval = std::chrono::milliseconds(50);
 // After aborting stragglers, how long to wait for their coroutines to unwind.
 constexpr auto kAbortSettleTime = std::chrono::seconds(2);
 constexpr std::size_t kIdleBuffersPerWorker = 64;
+// Mesh refusal lines per worker, reason and window (TcpProxyConnection::refuse).
+constexpr std::size_t kRefusalLinesPerWindow = 5;
+constexpr auto kRefusalLogWindow = std::chrono::seconds(10);
 
 boost::asio::awaitable<void> acceptLoop(boost::asio::ip::tcp::acceptor& acceptor, ListenerRole role,
                                         WorkerServices& services) {
@@ -231,8 +234,10 @@ int ProxyRuntime::run() {
     WorkerSlot slot;
     slot.worker = std::make_unique<Worker>(index);
     slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
+    slot.refusalLog = std::make_unique<LogThrottle>(kRefusalLinesPerWindow, kRefusalLogWindow);
     slot.services = std::make_unique<WorkerServices>(
-        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_, mesh_});
+        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_, mesh_,
+                       *slot.refusalLog});
     workers_.push_back(std::move(slot));
   }
   bindListeners();

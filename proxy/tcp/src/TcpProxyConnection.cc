@@ -263,14 +263,25 @@ void TcpProxyConnection::refuse(std::string_view label, const std::string& detai
                                 const boost::asio::ip::tcp::endpoint& target) {
   services_.metrics.countError(role_.direction, std::string(label), services_.worker.index());
   // Info, not debug: an operator chasing a failed mesh connection needs the reason, and
-  // refusals are rare between proxies that share trust anchors.
-  if (role_.direction == Direction::inbound) {
-    boost::system::error_code ignored;
-    spdlog::info("inbound mesh connection from {} refused: {} ({})",
-                 formatSocketAddress(client_.remote_endpoint(ignored)), label, detail);
-  } else {
-    spdlog::info("outbound mesh connection to {} refused: {} ({})", formatSocketAddress(target),
-                 label, detail);
+  // refusals are rare between proxies that share trust anchors. But anyone can cause them
+  // (a port scan of the mesh port), so each worker logs a few per reason and window and
+  // says how many it held back; <direction>_tcp_errors_total counts every one.
+  const auto admitted = services_.refusalLog.admit(
+      std::string(role_.direction == Direction::inbound ? "in/" : "out/") + std::string(label),
+      LogThrottle::Clock::now());
+  if (admitted.log) {
+    const std::string heldBack =
+        admitted.suppressed == 0
+            ? std::string()
+            : " [" + std::to_string(admitted.suppressed) + " more like it not logged]";
+    if (role_.direction == Direction::inbound) {
+      boost::system::error_code ignored;
+      spdlog::info("inbound mesh connection from {} refused: {} ({}){}",
+                   formatSocketAddress(client_.remote_endpoint(ignored)), label, detail, heldBack);
+    } else {
+      spdlog::info("outbound mesh connection to {} refused: {} ({}){}", formatSocketAddress(target),
+                   label, detail, heldBack);
+    }
   }
   resetBoth();
 }

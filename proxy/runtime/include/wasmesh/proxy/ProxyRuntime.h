@@ -54,6 +54,7 @@ class ProxyRuntime {
   // goes first, while the buffers, services and acceptors those connections use still exist.
   struct WorkerSlot {
     std::unique_ptr<BufferPool> buffers;
+    std::unique_ptr<LogThrottle> refusalLog;
     std::unique_ptr<WorkerServices> services;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors;
     std::unique_ptr<Worker> worker;

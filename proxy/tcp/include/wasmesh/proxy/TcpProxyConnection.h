@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wasmesh/common/Error.h"
+#include "wasmesh/common/LogThrottle.h"
 #include "wasmesh/identity/IdentityStore.h"
 #include "wasmesh/proxy/BufferPool.h"
 #include "wasmesh/proxy/ByteStream.h"
@@ -63,6 +64,8 @@ struct WorkerServices {
   DetectMetrics& detectMetrics;
   ConnectionLimiter& limiter;
   const MeshServices& mesh;
+  // Mesh refusals are logged through it: a peer must not be able to flood the log.
+  LogThrottle& refusalLog;
 };
 
 // One accepted TCP connection: finds where it should go, detects the client's protocol
