@@ -335,8 +335,7 @@ int runRate(int argc, char** argv) {
     total.completed += result.completed;
     total.errors += result.errors;
     total.connectErrors += result.connectErrors;
-    total.latencyUs.insert(total.latencyUs.end(), result.latencyUs.begin(),
-                           result.latencyUs.end());
+    total.latencyUs.insert(total.latencyUs.end(), result.latencyUs.begin(), result.latencyUs.end());
   }
   std::sort(total.latencyUs.begin(), total.latencyUs.end());
   auto percentile = [&](double p) -> unsigned {
@@ -345,13 +344,13 @@ int runRate(int argc, char** argv) {
     return total.latencyUs[std::min(total.latencyUs.size() - 1,
                                     static_cast<std::size_t>(p * total.latencyUs.size()))];
   };
-  std::printf("conns=%llu seconds=%ld rate=%.0f errors=%llu connect_errors=%llu p50_us=%u "
-              "p99_us=%u\n",
-              static_cast<unsigned long long>(total.completed), seconds,
-              static_cast<double>(total.completed) / static_cast<double>(seconds),
-              static_cast<unsigned long long>(total.errors),
-              static_cast<unsigned long long>(total.connectErrors), percentile(0.50),
-              percentile(0.99));
+  std::printf(
+      "conns=%llu seconds=%ld rate=%.0f errors=%llu connect_errors=%llu p50_us=%u "
+      "p99_us=%u\n",
+      static_cast<unsigned long long>(total.completed), seconds,
+      static_cast<double>(total.completed) / static_cast<double>(seconds),
+      static_cast<unsigned long long>(total.errors),
+      static_cast<unsigned long long>(total.connectErrors), percentile(0.50), percentile(0.99));
   return total.errors + total.connectErrors == 0 ? 0 : 3;
 }
 

@@ -23,7 +23,7 @@ namespace wasmesh::identity {
 class IdentityServiceClient {
  public:
   struct Settings {
-    HostPort service;  // resolved at every request: a Service name follows the Service
+    HostPort service;    // resolved at every request: a Service name follows the Service
     SpiffeId serviceId;  // default spiffe://<td>/ns/wasmesh/sa/identity
     std::string trustAnchors;
     std::string tokenFile;  // re-read for every request: projected tokens rotate
