@@ -81,8 +81,10 @@ Result<std::unique_ptr<TlsStream>> TlsStream::make(boost::asio::ip::tcp::socket&
   } else {
     SSL_set_accept_state(ssl.get());
   }
-  boost::system::error_code ignored;
-  socket.non_blocking(true, ignored);
+  if (!socket.non_blocking()) {  // see PlainStream: asio would ioctl again
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+  }
   return std::unique_ptr<TlsStream>(new TlsStream(socket, std::move(ssl), !prefix.empty()));
 }
 
