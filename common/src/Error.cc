@@ -69,6 +69,8 @@ class WasmeshCategory final : public boost::system::error_category {
         return "invalid mesh transport header";
       case errc::transport_header_too_large:
         return "mesh transport header too large";
+      case errc::transport_header_timeout:
+        return "no mesh transport header in time";
       case errc::tls_handshake_failed:
         return "TLS handshake failed";
       case errc::tls_handshake_timeout:

@@ -122,10 +122,11 @@ class MeshTlsTest(unittest.TestCase):
                 f"  cert_file: {self.path(name, 'tls.crt')}\n"
                 f"  key_file: {self.path(name, 'tls.key')}\n")
 
-    def start_server_proxy(self, anchors=None):
+    def start_server_proxy(self, anchors=None, detect_timeout="10s"):
         host = f"'[{self.HOST}]:0'" if ":" in self.HOST else f"'{self.HOST}:0'"
         config = (f"proxy: {{workers: 1}}\nadmin: {{listen: {host}}}\n"
-                  f"inbound: {{listen: [{host}]}}\noutbound: {{listen: []}}\n"
+                  f"inbound: {{listen: [{host}], detect_timeout: {detect_timeout}}}\n"
+                  "outbound: {listen: []}\n"
                   + self.identity_yaml(DB, "db", anchors))
         proxy = Proxy(config)
         self.proxies.append(proxy)
@@ -319,6 +320,19 @@ class MeshTlsTest(unittest.TestCase):
         with self.tls_client(server, cert=web) as tls:
             tls.sendall(transport_header(self.app.port) + b"still serving")
             self.assertEqual(tls.recv(1024), b"still serving")
+
+    def test_silence_before_the_handshake_and_after_it_are_told_apart(self):
+        server = self.start_server_proxy(detect_timeout="1s")
+        # No ClientHello at all.
+        with socket.create_connection(server.address("inbound"), timeout=5) as silent:
+            self.assert_refused(silent)
+        self.wait_errors(server, "inbound", "tls_handshake_timeout", 1)
+        # A verified mesh client that never sends its transport header.
+        with self.tls_client(server, cert=self.path("web")) as quiet:
+            self.assert_refused(quiet)
+        self.wait_errors(server, "inbound", "transport_header_timeout", 1)
+        self.assertEqual(self.errors(server, "inbound", "tls_handshake_timeout"), 1)
+        self.assertEqual(self.app.accepted, 0)
 
     def test_a_flood_of_refusals_is_counted_in_full_but_logged_a_few_lines_per_reason(self):
         # Anyone can make the mesh port refuse (a port scan): every refusal is counted, but

@@ -32,6 +32,12 @@ Outcome timedOut(std::string_view waitingFor) {
                 "no " + std::string(waitingFor) + " within the detect timeout");
 }
 
+// After the handshake: the client is a verified mesh peer that went quiet, not a TLS problem.
+Outcome headerTimedOut() {
+  return failed(make_error_code(errc::transport_header_timeout), "transport_header_timeout",
+                "no transport header within the detect timeout");
+}
+
 // Waits for `wait` or the timer: empty when the timer came first.
 boost::asio::awaitable<std::optional<boost::system::error_code>> readableBefore(
     boost::asio::awaitable<boost::system::error_code> wait, boost::asio::steady_timer& timer) {
@@ -54,7 +60,7 @@ boost::asio::awaitable<Outcome> readHeader(Outcome outcome, boost::asio::steady_
     if (error == boost::asio::error::would_block) {
       auto waited = co_await readableBefore(outcome.stream->waitToRead(), timer);
       if (!waited)
-        co_return timedOut("transport header");
+        co_return headerTimedOut();
       if (*waited)
         co_return failed(*waited, "transport_header_missing", waited->message());
       continue;

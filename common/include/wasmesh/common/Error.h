@@ -63,6 +63,8 @@ enum class errc {
   invalid_transport_header,
   // A mesh transport header declares more bytes than the limit.
   transport_header_too_large,
+  // A mesh client completed the TLS handshake but sent no transport header in time.
+  transport_header_timeout,
   // A TLS handshake failed for a reason other than the peer's certificate (no shared
   // version or ALPN, a missing client certificate, bytes that are not TLS).
   tls_handshake_failed,
