@@ -86,6 +86,7 @@ TEST_P(ProxyWasmVmTest, TickRunsSharedDataCasAndMetrics) {
   auto vm = started("plugin_full", std::move(c));
   ASSERT_TRUE(vm);
   ASSERT_TRUE(vm->tick());
+  EXPECT_TRUE(logged("tick: plugin configuration 1")) << allLogs();  // NOT_FOUND after start
   EXPECT_TRUE(
       logged("tick 1 root 1 shared get 0 value 0 set 0 stale 8 missing 1 | metrics inc 0 "
              "neg 2 gauge 0 down 0 hist 0 | requests 0=2 temperature 0=16 latency 2"))

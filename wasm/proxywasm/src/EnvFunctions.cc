@@ -70,18 +70,24 @@ HostOutcome proxyLog(const State& state, GuestMemory& memory, std::span<const Va
   return answer(results, Status::ok);
 }
 
+// The configuration buffer `type` names if the current callback may read it.
+const std::string* configurationBuffer(const State& state, std::int32_t type) {
+  if (!state->configurationInScope ||
+      static_cast<std::int32_t>(*state->configurationInScope) != type)
+    return nullptr;
+  return *state->configurationInScope == BufferType::vm_configuration
+             ? &state->config.vmConfiguration
+             : &state->config.pluginConfiguration;
+}
+
 HostOutcome getBufferBytes(const State& state, GuestMemory& memory, std::span<const Value> args,
                            std::span<Value> results) {
   const auto type = args[0].asI32();
   if (type < 0 || type > kMaxBufferType)
     return answer(results, Status::bad_argument);
-  const std::string* buffer = nullptr;
-  if (type == static_cast<std::int32_t>(BufferType::vm_configuration))
-    buffer = &state->config.vmConfiguration;
-  else if (type == static_cast<std::int32_t>(BufferType::plugin_configuration))
-    buffer = &state->config.pluginConfiguration;
+  const std::string* buffer = configurationBuffer(state, type);
   if (buffer == nullptr)
-    return answer(results, Status::not_found);  // no HTTP or network buffers yet
+    return answer(results, Status::not_found);  // out of scope, or no HTTP/network buffers yet
   const std::uint64_t start = u32(args, 1);
   const std::uint64_t max = u32(args, 2);
   if (start > buffer->size())
@@ -97,13 +103,10 @@ HostOutcome getBufferStatus(const State& state, GuestMemory& memory, std::span<c
   const auto type = args[0].asI32();
   if (type < 0 || type > kMaxBufferType)
     return answer(results, Status::bad_argument);
-  std::uint64_t size = 0;
-  if (type == static_cast<std::int32_t>(BufferType::vm_configuration))
-    size = state->config.vmConfiguration.size();
-  else if (type == static_cast<std::int32_t>(BufferType::plugin_configuration))
-    size = state->config.pluginConfiguration.size();
-  else
+  const std::string* buffer = configurationBuffer(state, type);
+  if (buffer == nullptr)
     return answer(results, Status::not_found);
+  const std::uint64_t size = buffer->size();
   if (!memory.writeU32(u32(args, 1), static_cast<std::uint32_t>(size)) ||
       !memory.writeU32(u32(args, 2), 0))
     return answer(results, Status::invalid_memory_access);

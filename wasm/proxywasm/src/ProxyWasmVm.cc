@@ -138,7 +138,9 @@ WasmResult<void> ProxyWasmVm::runStartSequence(const ModuleInfo& info) {
   const std::array vmStart{
       Value::i32(static_cast<std::int32_t>(root)),
       Value::i32(static_cast<std::int32_t>(state_->config.vmConfiguration.size()))};
+  state_->configurationInScope = BufferType::vm_configuration;
   auto started = run("proxy_on_vm_start", vmStart);
+  state_->configurationInScope.reset();
   if (!started)
     return started.error();
   if (!isTrue(*started)) {
@@ -149,7 +151,9 @@ WasmResult<void> ProxyWasmVm::runStartSequence(const ModuleInfo& info) {
   const std::array configure{
       Value::i32(static_cast<std::int32_t>(root)),
       Value::i32(static_cast<std::int32_t>(state_->config.pluginConfiguration.size()))};
+  state_->configurationInScope = BufferType::plugin_configuration;
   auto configured = run("proxy_on_configure", configure);
+  state_->configurationInScope.reset();
   if (!configured)
     return configured.error();
   if (!isTrue(*configured)) {

@@ -18,6 +18,10 @@ namespace wasmesh::wasm::proxywasm {
 // after instantiation (the instance owns the callbacks, so no cycle).
 struct ProxyWasmVm::State {
   PluginConfig config;
+  // The configuration buffer the guest may read now: the VM configuration during
+  // proxy_on_vm_start, the plugin configuration during proxy_on_configure, none otherwise
+  // (NOT_FOUND), as in Envoy's host.
+  std::optional<BufferType> configurationInScope;
   Instance* instance = nullptr;
   std::string allocator;  // proxy_on_memory_allocate, or malloc; empty when neither
   // True while the guest's allocator runs for a host copy: the re-entrancy guard.
