@@ -27,6 +27,23 @@ errc verifyError(int error) {
     case X509_V_ERR_SUBTREE_MINMAX:
     case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
     case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
+    // X509_V_FLAG_X509_STRICT's own checks (see storeWith): a malformed certificate.
+    case X509_V_ERR_SIGNATURE_ALGORITHM_INCONSISTENCY:
+    case X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA:
+    case X509_V_ERR_PATHLEN_WITHOUT_KU_KEY_CERT_SIGN:
+    case X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA:
+    case X509_V_ERR_ISSUER_NAME_EMPTY:
+    case X509_V_ERR_SUBJECT_NAME_EMPTY:
+    case X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER:
+    case X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER:
+    case X509_V_ERR_EMPTY_SUBJECT_ALT_NAME:
+    case X509_V_ERR_EMPTY_SUBJECT_SAN_NOT_CRITICAL:
+    case X509_V_ERR_CA_BCONS_NOT_CRITICAL:
+    case X509_V_ERR_AUTHORITY_KEY_IDENTIFIER_CRITICAL:
+    case X509_V_ERR_SUBJECT_KEY_IDENTIFIER_CRITICAL:
+    case X509_V_ERR_CA_CERT_MISSING_KEY_USAGE:
+    case X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3:
+    case X509_V_ERR_EC_KEY_EXPLICIT_PARAMS:
       return errc::invalid_svid;
     // No issuer, a bad signature, a self-signed leaf, an anchor the store does not hold:
     // whatever else, the chain does not lead to a trusted root.
@@ -43,6 +60,11 @@ Result<X509StorePtr> storeWith(const std::vector<Certificate>& anchors) {
     if (X509_STORE_add_cert(store.get(), anchor.native()) != 1)
       return detail::internalError();
   }
+  // RFC 5280 strictly (malformed extensions, a CA without keyCertSign, bad key identifiers),
+  // for the TLS handshakes (the store goes into the SSL_CTX) and verify() alike: the mesh
+  // PKI is ours, so nothing legitimate needs leniency.
+  if (X509_STORE_set_flags(store.get(), X509_V_FLAG_X509_STRICT) != 1)
+    return detail::internalError();
   return store;
 }
 

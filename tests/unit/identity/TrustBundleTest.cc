@@ -123,6 +123,23 @@ TEST_F(TrustBundleTest, IntermediateWithoutKeyCertSignIsInvalid) {
   EXPECT_EQ(bundle.verify({leaf, middle}, Clock::now()).error(), errc::invalid_svid);
 }
 
+TEST_F(TrustBundleTest, VerifiesStrictlyByRfc5280) {
+  // An intermediate whose basicConstraints is not marked critical: OpenSSL accepts it unless
+  // X509_V_FLAG_X509_STRICT is set, and the X509-SVID checks do not look at criticality.
+  const auto rootKey = test::ecKey();
+  const auto root =
+      test::certificate({test::caExtensions(), "root"}, rootKey.get(), nullptr, rootKey.get());
+  const auto middleKey = test::ecKey();
+  const auto middle = test::certificate(
+      {{{NID_basic_constraints, "CA:TRUE"}, {NID_key_usage, "critical,keyCertSign,cRLSign"}},
+       "middle"},
+      middleKey.get(), root.native(), rootKey.get());
+  const auto leaf = test::certificate({test::leafExtensions("URI:" + id_.toString()), "leaf"},
+                                      test::ecKey().get(), middle.native(), middleKey.get());
+  const auto bundle = TrustBundle::fromCertificates({root}).value();
+  EXPECT_EQ(bundle.verify({leaf, middle}, Clock::now()).error(), errc::invalid_svid);
+}
+
 TEST_F(TrustBundleTest, NewStoreVerifiesWithOpenSsl) {
   const auto issued = issue(ca_);
   const auto store = bundle_.newStore();
