@@ -4,6 +4,7 @@ input (slow, empty, half-closed, lying, garbage, reset) decided within the limit
 counted, while the proxy keeps serving everyone else."""
 
 import os
+import re
 import socket
 import ssl
 import time
@@ -283,6 +284,29 @@ class DetectionTest(unittest.TestCase):
         while self.proxy.open_fds() > baseline and time.time() < deadline:
             time.sleep(0.05)
         self.assertLessEqual(self.proxy.open_fds(), baseline)
+
+
+class SniCardinalityTest(unittest.TestCase):
+    """The client writes the SNI that labels a passed-through TLS connection: past 1000
+    distinct names (TcpMetrics::kMaxSniValues) new ones share sni="overflow", so no client can
+    add series without bound. Its own proxy: the flood fills the limit for good."""
+
+    def test_a_flood_of_distinct_sni_values_stops_adding_series(self):
+        echo = EchoServer()
+        try:
+            with Proxy(config([("inbound", "127.0.0.1:0", f"127.0.0.1:{echo.port}",
+                                "inbound")])) as proxy:
+                for i in range(1010):
+                    hello = client_hello(f"flood-{i}.example")
+                    self.assertEqual(echo_through(*proxy.address("route inbound"), hello), hello)
+                proxy.wait_metric("tcp_open_total", 10, direction="inbound", peer="src",
+                                  tls="opaque", sni="overflow")
+                names = set(re.findall(r'tcp_open_total\{[^}]*sni="([^"]*)"', proxy.metrics_text()))
+                self.assertEqual(len(names), 1001)  # 1000 names and "overflow"
+                self.assertIn("flood-0.example", names)
+                self.assertNotIn("flood-1009.example", names)
+        finally:
+            echo.close()
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
     labels.emplace_back(side.peer == Peer::src ? "client_id" : "server_id", *side.peerIdentity);
   } else if (side.passthroughSni) {
     labels.emplace_back("tls", "opaque");
-    labels.emplace_back("sni", *side.passthroughSni);
+    labels.emplace_back("sni", sniValues_.admit(*side.passthroughSni));
   } else {
     labels.emplace_back("tls", "no_identity");
     labels.emplace_back("no_tls_reason", side.noTlsReason);

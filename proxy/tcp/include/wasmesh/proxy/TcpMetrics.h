@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "wasmesh/metrics/LabelValueLimit.h"
 #include "wasmesh/metrics/Registry.h"
 #include "wasmesh/proxy/Config.h"
 
@@ -71,6 +72,9 @@ class TcpMetrics {
   metrics::CounterFamily& writeBytes_;
   metrics::CounterFamily& inboundErrors_;
   metrics::CounterFamily& outboundErrors_;
+  // The client writes the SNI: at most this many distinct values become series.
+  static constexpr std::size_t kMaxSniValues = 1000;
+  metrics::LabelValueLimit sniValues_{kMaxSniValues};
 };
 
 }  // namespace wasmesh::proxy
