@@ -50,11 +50,18 @@ TcpMetrics::TcpMetrics(metrics::Registry& registry)
 TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
   const auto address = side.target.address();
   const auto ip = address.to_string();
-  const auto port = std::to_string(side.target.port());
+  std::string port = std::to_string(side.target.port());
+  std::string targetAddr = address.is_v6() ? "[" + ip + "]:" + port : ip + ":" + port;
+  // Inbound, the port is whatever a remote client connected to (interception takes every
+  // port): past the limit a new target shares "overflow" for its address and port.
+  if (side.direction == Direction::inbound &&
+      inboundTargets_.admit(targetAddr) == metrics::LabelValueLimit::kOverflow) {
+    targetAddr = port = std::string(metrics::LabelValueLimit::kOverflow);
+  }
   metrics::Labels labels = {
       {"direction", side.direction == Direction::inbound ? "inbound" : "outbound"},
       {"peer", side.peer == Peer::src ? "src" : "dst"},
-      {"target_addr", address.is_v6() ? "[" + ip + "]:" + port : ip + ":" + port},
+      {"target_addr", targetAddr},
       {"target_ip", ip},
       {"target_port", port},
   };

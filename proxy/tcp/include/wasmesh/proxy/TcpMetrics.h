@@ -72,9 +72,16 @@ class TcpMetrics {
   metrics::CounterFamily& writeBytes_;
   metrics::CounterFamily& inboundErrors_;
   metrics::CounterFamily& outboundErrors_;
-  // The client writes the SNI: at most this many distinct values become series.
+
+ public:
+  // Label values a remote client chooses: at most this many distinct ones become series
+  // (series never expire), the rest share the value "overflow".
   static constexpr std::size_t kMaxSniValues = 1000;
+  static constexpr std::size_t kMaxInboundTargets = 1000;
+
+ private:
   metrics::LabelValueLimit sniValues_{kMaxSniValues};
+  metrics::LabelValueLimit inboundTargets_{kMaxInboundTargets};
 };
 
 }  // namespace wasmesh::proxy
