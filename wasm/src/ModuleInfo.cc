@@ -9,6 +9,7 @@ namespace wasmesh::wasm {
 namespace {
 
 constexpr std::array<std::uint8_t, 8> kHeader{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+constexpr std::uint8_t kCustomSection = 0;
 constexpr std::uint8_t kTypeSection = 1;
 constexpr std::uint8_t kImportSection = 2;
 constexpr std::uint8_t kFunctionSection = 3;
@@ -244,6 +245,32 @@ struct Decoder {
     return false;
   }
 
+  // The "name" section's function names (subsection 1); anything else there is skipped.
+  void customSection(BinaryReader& in) {
+    auto sectionName = in.name();
+    if (!sectionName || *sectionName != "name")
+      return;
+    std::map<std::uint32_t, std::string> names;
+    while (!in.atEnd()) {
+      auto id = in.byte();
+      auto size = id ? in.u32() : std::nullopt;
+      auto contents = size ? in.slice(*size) : std::nullopt;
+      if (!contents)
+        return;
+      if (*id != 1)
+        continue;
+      auto count = contents->u32();
+      for (std::uint32_t i = 0; count && i < *count; ++i) {
+        auto index = contents->u32();
+        auto name = index ? contents->name() : std::nullopt;
+        if (!name)
+          return;
+        names[*index] = std::move(*name);
+      }
+    }
+    info.functionNames = std::move(names);
+  }
+
   bool exportSection(BinaryReader& in) {
     auto count = in.u32();
     if (!count)
@@ -332,6 +359,9 @@ WasmResult<ModuleInfo> ModuleInfo::parse(std::span<const std::uint8_t> bytes) {
         return decoder.exportSection(in);
       case kStartSection:
         decoder.info.hasStart = true;
+        return true;
+      case kCustomSection:
+        decoder.customSection(in);
         return true;
       default:
         return true;  // contents are the engine's to validate

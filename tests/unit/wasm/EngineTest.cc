@@ -182,6 +182,15 @@ TEST_P(EngineTest, TrapsReportTheirKindAndFunction) {
   }
 }
 
+TEST_P(EngineTest, ATrapNamesTheFunctionItHappenedInNotTheExport) {
+  auto instance = instantiate("traps");
+  ASSERT_TRUE(instance);
+  auto result = instance->call("deep", {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().trap, TrapKind::integer_divide_by_zero);
+  EXPECT_EQ(result.error().function, "helper") << result.error().describe();
+}
+
 TEST_P(EngineTest, ATrappedInstanceStaysFailed) {
   auto instance = instantiate("traps");
   ASSERT_TRUE(instance);

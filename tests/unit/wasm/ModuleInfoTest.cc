@@ -26,6 +26,15 @@ TEST(ModuleInfoTest, DecodesImportsExportsAndMemories) {
   EXPECT_EQ(info->findExport("memory")->kind, ExternKind::memory);
 }
 
+TEST(ModuleInfoTest, DecodesFunctionNamesFromTheNameSection) {
+  // traps.wat is built with --debug-names; its functions are named in order.
+  auto info = ModuleInfo::parse(fixture("traps"));
+  ASSERT_TRUE(info);
+  ASSERT_TRUE(info->functionNames.contains(0));
+  EXPECT_EQ(info->functionNames.at(0), "crash");
+  EXPECT_EQ(info->functionNames.at(1), "recurse");
+}
+
 TEST(ModuleInfoTest, DecodesTypedImports) {
   auto info = ModuleInfo::parse(fixture("reactor"));
   ASSERT_TRUE(info) << info.error().describe();

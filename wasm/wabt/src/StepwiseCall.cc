@@ -30,7 +30,13 @@ struct PushCall {
   friend type member(PushCall);
 };
 
+struct Frames {
+  using type = std::vector<interp::Frame> interp::Thread::*;
+  friend type member(Frames);
+};
+
 template struct Expose<PushValues, &interp::Thread::PushValues>;
+template struct Expose<Frames, &interp::Thread::frames_>;
 template struct Expose<PopValues, &interp::Thread::PopValues>;
 template struct Expose<PushCall, &interp::Thread::PushCall>;
 
@@ -68,6 +74,13 @@ StepwiseOutcome stepwiseCall(interp::Thread& thread, const interp::DefinedFunc& 
     if (deadline && std::chrono::steady_clock::now() >= *deadline)
       return StepwiseOutcome::deadlinePassed;
   }
+}
+
+std::optional<interp::Ref> innermostFunction(interp::Thread& thread) {
+  const auto& frames = thread.*member(Frames{});
+  if (frames.empty())
+    return std::nullopt;
+  return frames.back().func;
 }
 
 }  // namespace wasmesh::wasm::wabt

@@ -18,4 +18,8 @@ StepwiseOutcome stepwiseCall(interp::Thread& thread, const interp::DefinedFunc& 
                              interp::Trap::Ptr* trap, std::optional<std::uint64_t> budget,
                              std::optional<std::chrono::steady_clock::time_point> deadline);
 
+// The function of the innermost frame of `thread`: after a trap, where it happened (wabt
+// leaves the frames in place). Empty when the thread has no frame.
+std::optional<interp::Ref> innermostFunction(interp::Thread& thread);
+
 }  // namespace wasmesh::wasm::wabt

@@ -1,5 +1,7 @@
 #include "WabtInstance.h"
 
+#include <algorithm>
+
 #include "StepwiseCall.h"
 #include "WabtTraps.h"
 #include "wasmesh/common/ValueParsers.h"
@@ -8,12 +10,13 @@ namespace wasmesh::wasm::wabt {
 
 WabtInstance::WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
                            interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
-                           Limits limits)
+                           Limits limits, std::shared_ptr<const FunctionNames> functionNames)
     : store_(std::move(store)),
       module_(std::move(module)),
       instance_(std::move(instance)),
       hostState_(std::move(hostState)),
-      limits_(limits) {
+      limits_(limits),
+      functionNames_(std::move(functionNames)) {
   interp::Memory* memory = nullptr;
   const auto& exports = module_->export_types();
   for (std::size_t i = 0; i < exports.size(); ++i) {
@@ -33,6 +36,23 @@ WabtInstance::~WabtInstance() {
   // per instance (found by bench/wasm's instantiate benchmark).
   instance_.reset();
   store_->Collect();
+}
+
+std::string WabtInstance::trappedFunction(interp::Thread& thread,
+                                          std::string_view exportName) const {
+  const auto function = innermostFunction(thread);
+  if (!function)
+    return std::string(exportName);
+  const auto& functions = instance_->funcs();
+  const auto found = std::find(functions.begin(), functions.end(), *function);
+  if (found == functions.end())
+    return std::string(exportName);
+  const auto index = static_cast<std::uint32_t>(found - functions.begin());
+  if (functionNames_) {
+    if (auto named = functionNames_->find(index); named != functionNames_->end())
+      return named->second;
+  }
+  return "wasm-function[" + std::to_string(index) + "]";
 }
 
 std::optional<interp::Ref> WabtInstance::exportRef(std::string_view name) const {
@@ -121,8 +141,8 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
           WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome.message));
     }
     const std::string message = trap ? trap->message() : "unknown trap";
-    return fail(
-        WasmError::makeTrap(trapKindFromMessage(message), std::string(exportName), message));
+    return fail(WasmError::makeTrap(trapKindFromMessage(message),
+                                    trappedFunction(thread, exportName), message));
   }
   std::vector<Value> out;
   for (std::size_t i = 0; i < results.size() && i < type.results.size(); ++i) {

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "WabtValues.h"
@@ -19,9 +22,11 @@ struct WabtHostState {
 
 class WabtInstance final : public Instance {
  public:
+  using FunctionNames = std::map<std::uint32_t, std::string>;
+
   WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
                interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
-               Limits limits);
+               Limits limits, std::shared_ptr<const FunctionNames> functionNames);
   ~WabtInstance() override;
   WabtInstance(const WabtInstance&) = delete;
   WabtInstance& operator=(const WabtInstance&) = delete;
@@ -47,12 +52,16 @@ class WabtInstance final : public Instance {
   WasmError fail(WasmError error);
   // A result or global as the host sees it: externrefs it passed in carry their token again.
   Value hostValue(ValueType type, const interp::Value& value) const;
+  // Where `thread` trapped, named as V8 names it: the name section's name, else
+  // wasm-function[index]; `exportName` when the frame is not one of this instance's.
+  std::string trappedFunction(interp::Thread& thread, std::string_view exportName) const;
 
   std::shared_ptr<interp::Store> store_;  // first: outlives the references below
   interp::Module::Ptr module_;
   interp::Instance::Ptr instance_;
   std::shared_ptr<WabtHostState> hostState_;
   Limits limits_;
+  std::shared_ptr<const FunctionNames> functionNames_;
   std::optional<WasmError> failure_;
 };
 

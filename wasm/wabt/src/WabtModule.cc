@@ -128,7 +128,7 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
       return started.error();
   }
   return std::make_shared<WabtInstance>(store_, module_, std::move(instance), std::move(state),
-                                        limits_);
+                                        limits_, functionNames_);
 }
 
 }  // namespace wasmesh::wasm::wabt

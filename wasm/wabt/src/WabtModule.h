@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "WabtInstance.h"
 #include "WabtValues.h"
 #include "wasmesh/wasm/Engine.h"
 
@@ -15,6 +16,7 @@ class WabtModule final : public Module {
       : store_(std::move(store)),
         module_(std::move(module)),
         info_(std::move(info)),
+        functionNames_(std::make_shared<const WabtInstance::FunctionNames>(info_.functionNames)),
         limits_(limits),
         start_(start) {}
 
@@ -32,6 +34,7 @@ class WabtModule final : public Module {
   std::shared_ptr<interp::Store> store_;  // first: outlives the reference below
   interp::Module::Ptr module_;
   ModuleInfo info_;
+  std::shared_ptr<const WabtInstance::FunctionNames> functionNames_;  // shared by instances
   Limits limits_;
   std::optional<interp::Index> start_;  // the start function, taken out of wabt's hands
 };

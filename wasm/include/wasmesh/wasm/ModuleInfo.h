@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,10 @@ struct ModuleInfo {
   std::vector<ExportDesc> exports;
   std::vector<MemoryLimits> memories;  // defined memories (imported ones are in imports)
   bool hasStart = false;
+  // Function names from the "name" custom section, by index in the function index space
+  // (imports first), for trap reports. Empty without the section; a malformed one is ignored,
+  // as custom sections never make a module invalid.
+  std::map<std::uint32_t, std::string> functionNames;
 
   static WasmResult<ModuleInfo> parse(std::span<const std::uint8_t> bytes);
 
