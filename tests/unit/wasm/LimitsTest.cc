@@ -57,6 +57,7 @@ TEST_P(LimitsTest, ATrappingStartFunctionFailsInstantiation) {
   ASSERT_FALSE(instance);
   EXPECT_EQ(instance.error().code, errc::wasm_instantiation_failed);
   EXPECT_EQ(instance.error().trap, TrapKind::unreachable);
+  EXPECT_EQ(instance.error().function, "crash");  // the start function's own name
 }
 
 TEST_P(LimitsTest, AFastCallIsNotDisturbedByTheCpuLimit) {

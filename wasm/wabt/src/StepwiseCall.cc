@@ -76,11 +76,22 @@ StepwiseOutcome stepwiseCall(interp::Thread& thread, const interp::DefinedFunc& 
   }
 }
 
-std::optional<interp::Ref> innermostFunction(interp::Thread& thread) {
+std::string trappedFunction(interp::Thread& thread, const interp::Instance& instance,
+                            const std::map<std::uint32_t, std::string>* names,
+                            std::string_view fallback) {
   const auto& frames = thread.*member(Frames{});
   if (frames.empty())
-    return std::nullopt;
-  return frames.back().func;
+    return std::string(fallback);
+  const auto& functions = instance.funcs();
+  const auto found = std::find(functions.begin(), functions.end(), frames.back().func);
+  if (found == functions.end())
+    return std::string(fallback);
+  const auto index = static_cast<std::uint32_t>(found - functions.begin());
+  if (names != nullptr) {
+    if (auto named = names->find(index); named != names->end())
+      return named->second;
+  }
+  return "wasm-function[" + std::to_string(index) + "]";
 }
 
 }  // namespace wasmesh::wasm::wabt

@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "WabtValues.h"
 
@@ -18,8 +21,11 @@ StepwiseOutcome stepwiseCall(interp::Thread& thread, const interp::DefinedFunc& 
                              interp::Trap::Ptr* trap, std::optional<std::uint64_t> budget,
                              std::optional<std::chrono::steady_clock::time_point> deadline);
 
-// The function of the innermost frame of `thread`: after a trap, where it happened (wabt
-// leaves the frames in place). Empty when the thread has no frame.
-std::optional<interp::Ref> innermostFunction(interp::Thread& thread);
+// Where `thread` trapped (wabt leaves the frames in place after a trap), named as V8 names
+// it: the function's name in `names` (the name section), else wasm-function[index];
+// `fallback` when the innermost frame is not one of `instance`'s functions.
+std::string trappedFunction(interp::Thread& thread, const interp::Instance& instance,
+                            const std::map<std::uint32_t, std::string>* names,
+                            std::string_view fallback);
 
 }  // namespace wasmesh::wasm::wabt

@@ -1,7 +1,5 @@
 #include "WabtInstance.h"
 
-#include <algorithm>
-
 #include "StepwiseCall.h"
 #include "WabtTraps.h"
 #include "wasmesh/common/ValueParsers.h"
@@ -36,23 +34,6 @@ WabtInstance::~WabtInstance() {
   // per instance (found by bench/wasm's instantiate benchmark).
   instance_.reset();
   store_->Collect();
-}
-
-std::string WabtInstance::trappedFunction(interp::Thread& thread,
-                                          std::string_view exportName) const {
-  const auto function = innermostFunction(thread);
-  if (!function)
-    return std::string(exportName);
-  const auto& functions = instance_->funcs();
-  const auto found = std::find(functions.begin(), functions.end(), *function);
-  if (found == functions.end())
-    return std::string(exportName);
-  const auto index = static_cast<std::uint32_t>(found - functions.begin());
-  if (functionNames_) {
-    if (auto named = functionNames_->find(index); named != functionNames_->end())
-      return named->second;
-  }
-  return "wasm-function[" + std::to_string(index) + "]";
 }
 
 std::optional<interp::Ref> WabtInstance::exportRef(std::string_view name) const {
@@ -141,8 +122,9 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
           WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome.message));
     }
     const std::string message = trap ? trap->message() : "unknown trap";
-    return fail(WasmError::makeTrap(trapKindFromMessage(message),
-                                    trappedFunction(thread, exportName), message));
+    return fail(WasmError::makeTrap(
+        trapKindFromMessage(message),
+        trappedFunction(thread, *instance_, functionNames_.get(), exportName), message));
   }
   std::vector<Value> out;
   for (std::size_t i = 0; i < results.size() && i < type.results.size(); ++i) {

@@ -52,9 +52,6 @@ class WabtInstance final : public Instance {
   WasmError fail(WasmError error);
   // A result or global as the host sees it: externrefs it passed in carry their token again.
   Value hostValue(ValueType type, const interp::Value& value) const;
-  // Where `thread` trapped, named as V8 names it: the name section's name, else
-  // wasm-function[index]; `exportName` when the frame is not one of this instance's.
-  std::string trappedFunction(interp::Thread& thread, std::string_view exportName) const;
 
   std::shared_ptr<interp::Store> store_;  // first: outlives the references below
   interp::Module::Ptr module_;

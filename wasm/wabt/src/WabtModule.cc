@@ -48,8 +48,9 @@ interp::HostFunc::Ptr makeHostFunc(interp::Store& store, const HostFunction& fun
 }
 
 // Runs the start function under the same limits as any call; a failure fails instantiation.
-WasmResult<void> runStart(interp::Store& store, interp::Ref function, const Limits& limits,
-                          WabtHostState& state) {
+WasmResult<void> runStart(interp::Store& store, const interp::Instance& instance,
+                          interp::Ref function, const Limits& limits, WabtHostState& state,
+                          const std::map<std::uint32_t, std::string>& names) {
   interp::Thread thread(store);
   interp::Values results;
   interp::Trap::Ptr trap;
@@ -77,7 +78,7 @@ WasmResult<void> runStart(interp::Store& store, interp::Ref function, const Limi
   const std::string message = trap ? trap->message() : "start function failed";
   WasmError error = WasmError::make(errc::wasm_instantiation_failed, message);
   error.trap = trapKindFromMessage(message);
-  error.function = "start";
+  error.function = trappedFunction(thread, instance, &names, "start");
   return error;
 }
 
@@ -124,7 +125,9 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
   if (start_) {
     if (*start_ >= instance->funcs().size())
       return WasmError::make(errc::wasm_instantiation_failed, "no start function");
-    if (auto started = runStart(*store_, instance->funcs()[*start_], limits_, *state); !started)
+    if (auto started = runStart(*store_, *instance, instance->funcs()[*start_], limits_, *state,
+                                *functionNames_);
+        !started)
       return started.error();
   }
   return std::make_shared<WabtInstance>(store_, module_, std::move(instance), std::move(state),
