@@ -10,13 +10,7 @@ std::string LabelValueLimit::admit(std::string_view value) {
     values_.emplace(value);
     return std::string(value);
   }
-  ++overflowed_;
   return std::string(kOverflow);
-}
-
-std::size_t LabelValueLimit::overflowed() const {
-  const std::lock_guard lock(mutex_);
-  return overflowed_;
 }
 
 }  // namespace wasmesh::metrics

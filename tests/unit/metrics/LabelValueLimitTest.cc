@@ -16,7 +16,6 @@ TEST(LabelValueLimitTest, KnownValuesPassAndNewOnesBeyondTheLimitOverflow) {
   EXPECT_EQ(limit.admit("a.example"), "a.example");
   EXPECT_EQ(limit.admit("b.example"), "b.example");
   EXPECT_EQ(limit.admit("d.example"), "overflow");
-  EXPECT_EQ(limit.overflowed(), 2U);
 }
 
 TEST(LabelValueLimitTest, ManyDistinctValuesKeepTheSetBounded) {
@@ -25,7 +24,6 @@ TEST(LabelValueLimitTest, ManyDistinctValuesKeepTheSetBounded) {
   for (int i = 0; i < 10000; ++i)
     passed += limit.admit("host-" + std::to_string(i) + ".example") != "overflow" ? 1 : 0;
   EXPECT_EQ(passed, 100U);
-  EXPECT_EQ(limit.overflowed(), 9900U);
 }
 
 }  // namespace

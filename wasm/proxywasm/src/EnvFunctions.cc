@@ -72,12 +72,10 @@ HostOutcome proxyLog(const State& state, GuestMemory& memory, std::span<const Va
 
 // The configuration buffer `type` names if the current callback may read it.
 const std::string* configurationBuffer(const State& state, std::int32_t type) {
-  if (!state->configurationInScope ||
-      static_cast<std::int32_t>(*state->configurationInScope) != type)
+  const auto& inScope = state->configurationInScope;
+  if (!inScope || static_cast<std::int32_t>(*inScope) != type)
     return nullptr;
-  return *state->configurationInScope == BufferType::vm_configuration
-             ? &state->config.vmConfiguration
-             : &state->config.pluginConfiguration;
+  return &state->configuration(*inScope);
 }
 
 HostOutcome getBufferBytes(const State& state, GuestMemory& memory, std::span<const Value> args,

@@ -135,31 +135,25 @@ WasmResult<void> ProxyWasmVm::runStartSequence(const ModuleInfo& info) {
   const std::array create{Value::i32(static_cast<std::int32_t>(root)), Value::i32(0)};
   if (auto r = run("proxy_on_context_create", create); !r)
     return r.error();
-  const std::array vmStart{
-      Value::i32(static_cast<std::int32_t>(root)),
-      Value::i32(static_cast<std::int32_t>(state_->config.vmConfiguration.size()))};
-  state_->configurationInScope = BufferType::vm_configuration;
-  auto started = run("proxy_on_vm_start", vmStart);
-  state_->configurationInScope.reset();
-  if (!started)
-    return started.error();
-  if (!isTrue(*started)) {
-    failure_ = WasmError::make(errc::wasm_instantiation_failed,
-                               "proxy-wasm proxy_on_vm_start returned false");
-    return *failure_;
-  }
-  const std::array configure{
-      Value::i32(static_cast<std::int32_t>(root)),
-      Value::i32(static_cast<std::int32_t>(state_->config.pluginConfiguration.size()))};
-  state_->configurationInScope = BufferType::plugin_configuration;
-  auto configured = run("proxy_on_configure", configure);
-  state_->configurationInScope.reset();
-  if (!configured)
-    return configured.error();
-  if (!isTrue(*configured)) {
-    failure_ = WasmError::make(errc::wasm_instantiation_failed,
-                               "proxy-wasm proxy_on_configure returned false");
-    return *failure_;
+  // proxy_on_vm_start then proxy_on_configure: each sees its own configuration buffer while
+  // it runs (EnvFunctions), and a false answer fails the VM.
+  const std::array<std::pair<std::string_view, BufferType>, 2> configurations{
+      {{"proxy_on_vm_start", BufferType::vm_configuration},
+       {"proxy_on_configure", BufferType::plugin_configuration}}};
+  for (const auto& [name, buffer] : configurations) {
+    const std::array args{
+        Value::i32(static_cast<std::int32_t>(root)),
+        Value::i32(static_cast<std::int32_t>(state_->configuration(buffer).size()))};
+    state_->configurationInScope = buffer;
+    auto answered = run(name, args);
+    state_->configurationInScope.reset();
+    if (!answered)
+      return answered.error();
+    if (!isTrue(*answered)) {
+      failure_ = WasmError::make(errc::wasm_instantiation_failed,
+                                 "proxy-wasm " + std::string(name) + " returned false");
+      return *failure_;
+    }
   }
   return {};
 }

@@ -37,6 +37,12 @@ struct ProxyWasmVm::State {
   std::string pendingStdout;
   std::string pendingStderr;
 
+  // The bytes of a configuration buffer (vm_configuration or plugin_configuration).
+  const std::string& configuration(BufferType type) const {
+    return type == BufferType::vm_configuration ? config.vmConfiguration
+                                                : config.pluginConfiguration;
+  }
+
   void log(LogLevel level, std::string_view message) const;
   void logStream(std::string& pending, LogLevel level, std::string_view text) const;
   LogLevel logLevel() const;

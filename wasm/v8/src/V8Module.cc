@@ -105,7 +105,8 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
     bindings.push_back(std::make_unique<V8HostBinding>(V8HostBinding{*function, state}));
     // Function::New, not a FunctionTemplate: V8 caches every template's function in the
     // context for good, so a template per instantiation grew the heap with each recreated
-    // instance (instantiation slowed from 40 to 145 us over 50,000 instances; bench/wasm).
+    // instance (instantiation slowed to 145 us over 50,000 instances, against 23 us now;
+    // bench/wasm).
     ::v8::Local<::v8::Function> jsFunction;
     if (!::v8::Function::New(context, callHost, ::v8::External::New(isolate, bindings.back().get()),
                              0, ::v8::ConstructorBehavior::kThrow)

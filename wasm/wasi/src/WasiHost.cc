@@ -93,7 +93,7 @@ HostOutcome fdWrite(const WasiOptions& options, GuestMemory& memory, std::span<c
   if (!memory.contains(u32(args, 3), 4))
     return returnErrno(results, kFault);
   // Copied out in bounded chunks: the guest decides the sizes, the host's memory use does not
-  // follow them. Left uninitialized on purpose: zeroing 64 KiB per call was most of the cost of
+  // follow them. Left uninitialized on purpose: zeroing 64 KiB per call was nearly half the cost of
   // a small write (bench/wasm).
   const auto& sink = fd == 1 ? options.writeStdout : options.writeStderr;
   std::array<std::uint8_t, kChunkBytes> chunk;

@@ -28,8 +28,6 @@ class LogThrottle {
   };
   Decision admit(std::string_view key, Clock::time_point now);
 
-  Clock::duration window() const { return window_; }
-
  private:
   struct KeyWindow {
     Clock::time_point start;

@@ -21,14 +21,11 @@ class LabelValueLimit {
 
   // `value` if it is known or there is room for it, else kOverflow.
   std::string admit(std::string_view value);
-  // How many values were turned into kOverflow so far.
-  std::size_t overflowed() const;
 
  private:
   const std::size_t limit_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::set<std::string, std::less<>> values_;
-  std::size_t overflowed_ = 0;
 };
 
 }  // namespace wasmesh::metrics

@@ -57,6 +57,11 @@ class TcpSideMetrics {
 // The tcp_* families, registered once per proxy.
 class TcpMetrics {
  public:
+  // Label values a remote client chooses: at most this many distinct ones become series
+  // (series never expire), the rest share the value "overflow".
+  static constexpr std::size_t kMaxSniValues = 1000;
+  static constexpr std::size_t kMaxInboundTargets = 1000;
+
   explicit TcpMetrics(metrics::Registry& registry);
 
   TcpSideMetrics side(const TcpSideLabels& labels, std::size_t shard);
@@ -72,14 +77,6 @@ class TcpMetrics {
   metrics::CounterFamily& writeBytes_;
   metrics::CounterFamily& inboundErrors_;
   metrics::CounterFamily& outboundErrors_;
-
- public:
-  // Label values a remote client chooses: at most this many distinct ones become series
-  // (series never expire), the rest share the value "overflow".
-  static constexpr std::size_t kMaxSniValues = 1000;
-  static constexpr std::size_t kMaxInboundTargets = 1000;
-
- private:
   metrics::LabelValueLimit sniValues_{kMaxSniValues};
   metrics::LabelValueLimit inboundTargets_{kMaxInboundTargets};
 };
