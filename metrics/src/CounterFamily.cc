@@ -4,16 +4,18 @@
 
 namespace wasmesh::metrics {
 
-CounterFamily::CounterFamily(std::string name, std::string help, std::size_t shardCount)
-    : Family(std::move(name), std::move(help), MetricType::Counter), series_(shardCount, 1) {}
+CounterFamily::CounterFamily(std::string name, std::string help, std::size_t shardCount,
+                             SeriesLimits limits)
+    : Family(std::move(name), std::move(help), MetricType::Counter),
+      series_(shardCount, 1, limits) {}
 
 Counter CounterFamily::withLabels(const Labels& labels) {
-  return Counter(&series_.getOrCreate(labels));
+  return Counter(series_.getOrCreate(labels));
 }
 
 void CounterFamily::collect(Sink& sink) {
   sink.family(name(), help(), type());
-  for (const detail::Series* series : series_.snapshot()) {
+  for (const auto& series : series_.snapshot()) {
     sink.sample(series->labels, static_cast<double>(series->cells.sum(0)));
   }
 }

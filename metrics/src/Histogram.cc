@@ -3,23 +3,25 @@
 namespace wasmesh::metrics {
 
 std::uint64_t Histogram::count() const noexcept {
-  if (cells_ == nullptr) {
+  const auto* cells = series_.cells();
+  if (cells == nullptr) {
     return 0;
   }
   std::uint64_t total = 0;
   for (std::size_t bucket = 0; bucket <= upperBounds_.size(); ++bucket) {
-    total += cells_->sum(bucket);
+    total += cells->sum(bucket);
   }
   return total;
 }
 
 double Histogram::sum() const noexcept {
-  if (cells_ == nullptr) {
+  const auto* cells = series_.cells();
+  if (cells == nullptr) {
     return 0;
   }
   double total = 0;
-  for (std::size_t shard = 0; shard < cells_->shardCount(); ++shard) {
-    total += std::bit_cast<double>(cells_->at(shard, sumIndex()).load(std::memory_order_relaxed));
+  for (std::size_t shard = 0; shard < cells->shardCount(); ++shard) {
+    total += std::bit_cast<double>(cells->at(shard, sumIndex()).load(std::memory_order_relaxed));
   }
   return total;
 }

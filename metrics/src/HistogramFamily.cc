@@ -28,22 +28,23 @@ std::vector<double> validatedBounds(std::vector<double> bounds) {
 }  // namespace
 
 HistogramFamily::HistogramFamily(std::string name, std::string help,
-                                 std::vector<double> upperBounds, std::size_t shardCount)
+                                 std::vector<double> upperBounds, std::size_t shardCount,
+                                 SeriesLimits limits)
     : Family(std::move(name), std::move(help), MetricType::Histogram),
       upperBounds_(validatedBounds(std::move(upperBounds))),
-      series_(shardCount, Histogram::cellsFor(upperBounds_.size())) {}
+      series_(shardCount, Histogram::cellsFor(upperBounds_.size()), limits) {}
 
 Histogram HistogramFamily::withLabels(const Labels& labels) {
   assert(std::none_of(labels.begin(), labels.end(),
                       [](const auto& label) { return label.first == "le"; }));
-  return Histogram(&series_.getOrCreate(labels), upperBounds_);
+  return Histogram(series_.getOrCreate(labels), upperBounds_);
 }
 
 void HistogramFamily::collect(Sink& sink) {
   sink.family(name(), help(), type());
   const std::size_t buckets = upperBounds_.size() + 1;
   std::vector<std::uint64_t> cumulative(buckets);
-  for (const detail::Series* series : series_.snapshot()) {
+  for (const auto& series : series_.snapshot()) {
     std::uint64_t running = 0;
     for (std::size_t bucket = 0; bucket < buckets; ++bucket) {
       running += series->cells.sum(bucket);

@@ -28,9 +28,16 @@ std::vector<std::string> claimedNames(std::string_view name, MetricType type) {
 
 }  // namespace
 
-Registry::Registry(std::size_t shardCount) : shardCount_(shardCount) {
+Registry::Registry(std::size_t shardCount, SeriesLimits limits)
+    : shardCount_(shardCount), limits_(limits) {
   if (shardCount == 0) {
     throw std::invalid_argument("a metrics registry needs at least one shard");
+  }
+  if (limits.maxSeries == 0) {
+    throw std::invalid_argument("a metrics registry needs room for at least one series");
+  }
+  for (const std::string& claim : claimedNames(kFoldedFamily, MetricType::Counter)) {
+    claimed_.emplace(claim, kFoldedFamily);
   }
 }
 
@@ -46,7 +53,7 @@ F& Registry::getOrCreate(MetricType type, std::string name, std::string help, Ar
     return static_cast<F&>(existing);
   }
   auto family = std::make_shared<F>(std::move(name), std::move(help), std::forward<Args>(args)...,
-                                    shardCount_);
+                                    shardCount_, limits_);
   const std::vector<std::string> claims = claimedNames(family->name(), type);
   for (const std::string& claim : claims) {
     if (claimed_.contains(claim)) {
@@ -103,7 +110,28 @@ std::string Registry::render(Format format) const {
   for (const auto& collector : collectors) {
     collector->collect(writer);
   }
+  renderFolded(writer);
   return std::move(writer).finish();
+}
+
+void Registry::renderFolded(Sink& sink) const {
+  std::vector<std::pair<std::string, std::uint64_t>> folded;
+  {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [name, family] : families_) {
+      if (const auto count = family->foldedSeries(); count > 0)
+        folded.emplace_back(name, count);
+    }
+  }
+  // Absent until some family is full, so a healthy proxy's scrape carries nothing extra.
+  if (folded.empty())
+    return;
+  sink.family(kFoldedFamily,
+              "Label sets folded into a family's overflow series because the family held "
+              "metrics.max_series_per_family series",
+              MetricType::Counter);
+  for (const auto& [name, count] : folded)
+    sink.sample({{"family", name}}, static_cast<double>(count));
 }
 
 }  // namespace wasmesh::metrics

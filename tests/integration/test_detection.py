@@ -287,9 +287,11 @@ class DetectionTest(unittest.TestCase):
 
 
 class SniCardinalityTest(unittest.TestCase):
-    """The client writes the SNI that labels a passed-through TLS connection: past 1000
-    distinct names (TcpMetrics::kMaxSniValues) new ones share sni="overflow", so no client can
-    add series without bound. Its own proxy: the flood fills the limit for good."""
+    """The client writes the SNI that labels a passed-through TLS connection, and chose the
+    port: past 1000 distinct combinations (TcpMetrics::kMaxPeerChosenLabelSets; the accepting
+    side's name and port and the connecting side's port, without a name, each count) new ones
+    share sni="overflow", so no client can add series without bound. Its own proxy: the
+    flood fills the limit for the retention period (10 minutes)."""
 
     def test_a_flood_of_distinct_sni_values_stops_adding_series(self):
         echo = EchoServer()
@@ -299,10 +301,11 @@ class SniCardinalityTest(unittest.TestCase):
                 for i in range(1010):
                     hello = client_hello(f"flood-{i}.example")
                     self.assertEqual(echo_through(*proxy.address("route inbound"), hello), hello)
-                proxy.wait_metric("tcp_open_total", 10, direction="inbound", peer="src",
-                                  tls="opaque", sni="overflow")
+                proxy.wait_metric("tcp_open_total", 11, direction="inbound", peer="src",
+                                  tls="opaque", sni="overflow", target_port="overflow",
+                                  target_ip="overflow")
                 names = set(re.findall(r'tcp_open_total\{[^}]*sni="([^"]*)"', proxy.metrics_text()))
-                self.assertEqual(len(names), 1001)  # 1000 names and "overflow"
+                self.assertEqual(len(names), 1000)  # 999 names and "overflow"
                 self.assertIn("flood-0.example", names)
                 self.assertNotIn("flood-1009.example", names)
         finally:

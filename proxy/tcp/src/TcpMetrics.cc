@@ -45,18 +45,26 @@ TcpMetrics::TcpMetrics(metrics::Registry& registry)
       inboundErrors_(registry.counter("inbound_tcp_errors_total",
                                       "Inbound connections refused before forwarding")),
       outboundErrors_(registry.counter("outbound_tcp_errors_total",
-                                       "Outbound connections refused before forwarding")) {}
+                                       "Outbound connections refused before forwarding")),
+      peerChosen_(kMaxPeerChosenLabelSets, registry.limits().retainIdle) {}
 
 TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
   const auto address = side.target.address();
-  const auto ip = address.to_string();
+  std::string ip = address.to_string();
   std::string port = std::to_string(side.target.port());
   std::string targetAddr = address.is_v6() ? "[" + ip + "]:" + port : ip + ":" + port;
+  std::optional<std::string> sni = side.passthroughSni;
   // Inbound, the port is whatever a remote client connected to (interception takes every
-  // port): past the limit a new target shares "overflow" for its address and port.
-  if (side.direction == Direction::inbound &&
-      inboundTargets_.admit(targetAddr) == metrics::LabelValueLimit::kOverflow) {
-    targetAddr = port = std::string(metrics::LabelValueLimit::kOverflow);
+  // port) and the SNI whatever it wrote: their combination is bounded as one, and past the
+  // bound every label derived from them is folded together.
+  if (side.direction == Direction::inbound) {
+    const auto key = sni ? targetAddr + " " + *sni : targetAddr;
+    if (!peerChosen_.admit(key)) {
+      const std::string overflow(metrics::LabelValueLimit::kOverflow);
+      targetAddr = ip = port = overflow;
+      if (sni)
+        sni = overflow;
+    }
   }
   metrics::Labels labels = {
       {"direction", side.direction == Direction::inbound ? "inbound" : "outbound"},
@@ -68,9 +76,9 @@ TcpSideMetrics TcpMetrics::side(const TcpSideLabels& side, std::size_t shard) {
   if (side.peerIdentity) {
     labels.emplace_back("tls", "true");
     labels.emplace_back(side.peer == Peer::src ? "client_id" : "server_id", *side.peerIdentity);
-  } else if (side.passthroughSni) {
+  } else if (sni) {
     labels.emplace_back("tls", "opaque");
-    labels.emplace_back("sni", sniValues_.admit(*side.passthroughSni));
+    labels.emplace_back("sni", *sni);
   } else {
     labels.emplace_back("tls", "no_identity");
     labels.emplace_back("no_tls_reason", side.noTlsReason);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "wasmesh/metrics/Collector.h"
@@ -17,6 +18,8 @@ class Family : public Collector {
   const std::string& name() const noexcept { return name_; }
   const std::string& help() const noexcept { return help_; }
   MetricType type() const noexcept { return type_; }
+  // Lookups folded into the overflow series because the family was full.
+  virtual std::uint64_t foldedSeries() const noexcept = 0;
 
  protected:
   // Throws std::invalid_argument for a name Prometheus would reject, or a counter without

@@ -2,8 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
-#include "wasmesh/metrics/detail/ShardedCells.h"
+#include "wasmesh/metrics/detail/Series.h"
 
 namespace wasmesh::metrics {
 
@@ -14,27 +15,27 @@ namespace wasmesh::metrics {
 class Gauge {
  public:
   Gauge() = default;
-  explicit Gauge(detail::ShardedCells* cells) noexcept : cells_(cells) {}
+  explicit Gauge(detail::SeriesRef series) noexcept : series_(std::move(series)) {}
 
   void add(std::size_t shard, std::int64_t delta = 1) const noexcept {
-    if (cells_ != nullptr) {
-      cells_->add(shard, 0, static_cast<std::uint64_t>(delta));
+    if (auto* cells = series_.cells()) {
+      cells->add(shard, 0, static_cast<std::uint64_t>(delta));
     }
   }
   void sub(std::size_t shard, std::int64_t delta = 1) const noexcept {
-    if (cells_ != nullptr) {
-      cells_->add(shard, 0, 0U - static_cast<std::uint64_t>(delta));
+    if (auto* cells = series_.cells()) {
+      cells->add(shard, 0, 0U - static_cast<std::uint64_t>(delta));
     }
   }
 
   std::int64_t value() const noexcept {
-    return cells_ != nullptr ? static_cast<std::int64_t>(cells_->sum(0)) : 0;
+    return series_ ? static_cast<std::int64_t>(series_.cells()->sum(0)) : 0;
   }
 
-  explicit operator bool() const noexcept { return cells_ != nullptr; }
+  explicit operator bool() const noexcept { return static_cast<bool>(series_); }
 
  private:
-  detail::ShardedCells* cells_ = nullptr;
+  detail::SeriesRef series_;
 };
 
 }  // namespace wasmesh::metrics

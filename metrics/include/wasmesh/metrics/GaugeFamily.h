@@ -12,12 +12,13 @@ namespace wasmesh::metrics {
 class GaugeFamily final : public Family {
  public:
   // Normally made through Registry::gauge().
-  GaugeFamily(std::string name, std::string help, std::size_t shardCount);
+  GaugeFamily(std::string name, std::string help, std::size_t shardCount, SeriesLimits limits = {});
 
   // Get-or-create; thread-safe. Make the handle once per connection, not per update.
   Gauge withLabels(const Labels& labels);
 
   void collect(Sink& sink) override;
+  std::uint64_t foldedSeries() const noexcept override { return series_.folded(); }
 
  private:
   detail::SeriesTable series_;

@@ -6,8 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
-#include "wasmesh/metrics/detail/ShardedCells.h"
+#include "wasmesh/metrics/detail/Series.h"
 
 namespace wasmesh::metrics {
 
@@ -18,19 +19,20 @@ namespace wasmesh::metrics {
 class Histogram {
  public:
   Histogram() = default;
-  Histogram(detail::ShardedCells* cells, std::span<const double> upperBounds) noexcept
-      : cells_(cells), upperBounds_(upperBounds) {}
+  Histogram(detail::SeriesRef series, std::span<const double> upperBounds) noexcept
+      : series_(std::move(series)), upperBounds_(upperBounds) {}
 
   // A NaN observation is dropped: it would turn the sum into NaN for the life of the process.
   void observe(std::size_t shard, double value) const noexcept {
-    if (cells_ == nullptr || std::isnan(value)) {
+    auto* cells = series_.cells();
+    if (cells == nullptr || std::isnan(value)) {
       return;
     }
     // Bucket i counts values <= upperBounds[i] (Prometheus `le`).
     const auto bucket = static_cast<std::size_t>(
         std::lower_bound(upperBounds_.begin(), upperBounds_.end(), value) - upperBounds_.begin());
-    cells_->add(shard, bucket, 1);
-    std::atomic<std::uint64_t>& sumCell = cells_->at(shard, sumIndex());
+    cells->add(shard, bucket, 1);
+    std::atomic<std::uint64_t>& sumCell = cells->at(shard, sumIndex());
     const double sum = std::bit_cast<double>(sumCell.load(std::memory_order_relaxed));
     sumCell.store(std::bit_cast<std::uint64_t>(sum + value), std::memory_order_relaxed);
   }
@@ -38,7 +40,7 @@ class Histogram {
   std::uint64_t count() const noexcept;
   double sum() const noexcept;
 
-  explicit operator bool() const noexcept { return cells_ != nullptr; }
+  explicit operator bool() const noexcept { return static_cast<bool>(series_); }
 
   // Cell layout shared with HistogramFamily: buckets, then the sum.
   static constexpr std::size_t cellsFor(std::size_t boundCount) noexcept { return boundCount + 2; }
@@ -46,7 +48,7 @@ class Histogram {
  private:
   std::size_t sumIndex() const noexcept { return upperBounds_.size() + 1; }
 
-  detail::ShardedCells* cells_ = nullptr;
+  detail::SeriesRef series_;
   std::span<const double> upperBounds_;
 };
 

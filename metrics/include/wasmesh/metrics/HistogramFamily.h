@@ -17,7 +17,7 @@ class HistogramFamily final : public Family {
   // the `+Inf` bucket is always there). Throws std::invalid_argument otherwise.
   // Normally made through Registry::histogram().
   HistogramFamily(std::string name, std::string help, std::vector<double> upperBounds,
-                  std::size_t shardCount);
+                  std::size_t shardCount, SeriesLimits limits = {});
 
   // Get-or-create; thread-safe. Make the handle once per request, not per observation.
   // The label name `le` is reserved for the buckets.
@@ -26,6 +26,7 @@ class HistogramFamily final : public Family {
   std::span<const double> upperBounds() const noexcept { return upperBounds_; }
 
   void collect(Sink& sink) override;
+  std::uint64_t foldedSeries() const noexcept override { return series_.folded(); }
 
  private:
   std::vector<double> upperBounds_;

@@ -13,6 +13,7 @@
 #include "wasmesh/metrics/Format.h"
 #include "wasmesh/metrics/GaugeFamily.h"
 #include "wasmesh/metrics/HistogramFamily.h"
+#include "wasmesh/metrics/SeriesLimits.h"
 
 namespace wasmesh::metrics {
 
@@ -22,13 +23,19 @@ namespace wasmesh::metrics {
 // Families and collectors render in registration order. Registering a family whose name is
 // already registered returns the existing family when type, help and buckets agree, and
 // throws std::invalid_argument otherwise (start-up code only).
+//
+// Every family is bounded by the registry's SeriesLimits; how many lookups each family
+// folded into its overflow series is exposed as wasmesh_metrics_series_folded_total{family}.
 class Registry {
  public:
-  explicit Registry(std::size_t shardCount);
+  static constexpr const char* kFoldedFamily = "wasmesh_metrics_series_folded_total";
+
+  explicit Registry(std::size_t shardCount, SeriesLimits limits = {});
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
   std::size_t shardCount() const noexcept { return shardCount_; }
+  const SeriesLimits& limits() const noexcept { return limits_; }
 
   // `name` is the name as exposed in Prometheus text, e.g. "tcp_open_total".
   CounterFamily& counter(std::string name, std::string help);
@@ -44,7 +51,10 @@ class Registry {
   template <typename F, typename... Args>
   F& getOrCreate(MetricType type, std::string name, std::string help, Args&&... args);
 
+  void renderFolded(Sink& sink) const;
+
   std::size_t shardCount_;
+  SeriesLimits limits_;
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<Collector>> inOrder_;
   std::map<std::string, Family*, std::less<>> families_;

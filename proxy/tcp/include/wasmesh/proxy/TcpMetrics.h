@@ -57,10 +57,10 @@ class TcpSideMetrics {
 // The tcp_* families, registered once per proxy.
 class TcpMetrics {
  public:
-  // Label values a remote client chooses: at most this many distinct ones become series
-  // (series never expire), the rest share the value "overflow".
-  static constexpr std::size_t kMaxSniValues = 1000;
-  static constexpr std::size_t kMaxInboundTargets = 1000;
+  // Label values a remote client chooses (inbound: the target port it connected to, the SNI
+  // of a ClientHello passed through): at most this many distinct combinations become
+  // series; beyond it target_addr, target_ip, target_port and sni are all "overflow".
+  static constexpr std::size_t kMaxPeerChosenLabelSets = 1000;
 
   explicit TcpMetrics(metrics::Registry& registry);
 
@@ -77,8 +77,7 @@ class TcpMetrics {
   metrics::CounterFamily& writeBytes_;
   metrics::CounterFamily& inboundErrors_;
   metrics::CounterFamily& outboundErrors_;
-  metrics::LabelValueLimit sniValues_{kMaxSniValues};
-  metrics::LabelValueLimit inboundTargets_{kMaxInboundTargets};
+  metrics::LabelValueLimit peerChosen_;
 };
 
 }  // namespace wasmesh::proxy
