@@ -106,6 +106,10 @@ class WasmeshCategory final : public boost::system::error_category {
       case errc::invalid_host_port:
         return "is not an address or DNS name with a port (10.0.0.5:8080, [fd00::5]:8080 or "
                "identity.wasmesh.svc:8080)";
+      case errc::not_regular_file:
+        return "is not a regular file (a FIFO, socket or device)";
+      case errc::file_too_large:
+        return "is larger than the limit for this kind of file";
     }
     return "unknown wasmesh error";
   }

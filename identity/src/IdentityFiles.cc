@@ -5,8 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <system_error>
+
+#include "wasmesh/common/RegularFile.h"
 
 namespace wasmesh::identity {
 namespace {
@@ -73,21 +74,10 @@ void syncDirectory(const fs::path& directory) {
 }  // namespace
 
 std::string readTextFile(const fs::path& path, std::size_t maxBytes) {
-  std::error_code error;
-  if (fs::is_directory(path, error))
-    throw FileError(path.string() + ": is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    fail(path, "cannot open", errno);
-  std::string content(maxBytes + 1, '\0');
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  if (in.bad())
-    fail(path, "cannot read", errno);
-  const auto length = static_cast<std::size_t>(in.gcount());
-  if (length > maxBytes)
-    throw FileError(path.string() + ": larger than " + std::to_string(maxBytes) + " bytes");
-  content.resize(length);
-  return content;
+  auto content = readRegularFile(path.string(), maxBytes);
+  if (!content)
+    throw FileError(describeFileError(path.string(), content.error(), maxBytes));
+  return std::move(*content);
 }
 
 void writeFileAtomically(const fs::path& path, std::string_view content, fs::perms mode,

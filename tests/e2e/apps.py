@@ -1,8 +1,10 @@
 """The applications of the e2e pods, run inside a network namespace with
 `ip netns exec NS python3 apps.py ...`. Standard library only.
 
-  serve PORT MODE   listen on [::]:PORT (dual stack, so loopback and the pod's addresses
-                    of both families reach it) and print one line per event on stdout:
+  serve PORT MODE [ADDRESSES]
+                    listen on [::]:PORT (dual stack, so loopback and the pod's addresses
+                    of both families reach it), or only on ADDRESSES (comma-separated;
+                    "::" alone is IPv6-only then), and print one line per event on stdout:
                       listening <port>
                       accepted <peer-ip>           (IPv4-mapped addresses shown as IPv4)
                     MODE echo:  read until the client half-closes, then send everything
@@ -29,6 +31,9 @@
                     error (null, errno name, "timeout" or what was wrong), elapsed.
   http METHOD URL   one HTTP request without any proxy from the environment; print JSON
                     {"status": ..., "body": ...} (status 0 and "error" when it failed).
+  idle HOST PORT    connect, send "ping", read the echo (a "chat" server), print "ready",
+                    then wait without sending until the connection ends; print
+                    "closed <errno name or eof> <seconds>".
 """
 
 import errno
@@ -124,12 +129,28 @@ class HelloHandler(http.server.BaseHTTPRequestHandler):
         pass  # stdout carries only the serve() event lines
 
 
-def serve(port, mode):
-    sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    sock.bind(("::", port))
-    sock.listen(128)
+def listening_sockets(port, addresses):
+    if not addresses:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        bound = [(sock, "::")]
+    else:
+        bound = []
+        for address in addresses.split(","):
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            bound.append((sock, address))
+    for sock, address in bound:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+    return [sock for sock, _ in bound]
+
+
+def serve(port, mode, addresses=""):
+    sockets = listening_sockets(port, addresses)
     lock = threading.Lock()
 
     def say(line):
@@ -173,11 +194,16 @@ def serve(port, mode):
         finally:
             conn.close()
 
+    def accept_loop(sock):
+        while True:
+            conn, peer = sock.accept()
+            say(f"accepted {plain_ip(peer[0])}")
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    for sock in sockets[1:]:
+        threading.Thread(target=accept_loop, args=(sock,), daemon=True).start()
     say(f"listening {port}")
-    while True:
-        conn, peer = sock.accept()
-        say(f"accepted {plain_ip(peer[0])}")
-        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    accept_loop(sockets[0])
 
 
 def client(host, port, size):
@@ -277,6 +303,30 @@ def hold(host, port, trigger):
             print(f"error {error}", flush=True)
 
 
+def idle(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(CLIENT_TIMEOUT)
+        try:
+            s.connect((host, port))
+            s.sendall(b"ping")
+            if s.recv(16) != b"ping":
+                print("closed no-echo 0", flush=True)
+                return
+        except OSError as error:
+            print(f"closed {errno.errorcode.get(error.errno, str(error))} 0", flush=True)
+            return
+        print("ready", flush=True)
+        started = time.monotonic()
+        s.settimeout(None)
+        try:
+            data = s.recv(16)
+            outcome = "eof" if not data else "data"
+        except OSError as error:
+            outcome = errno.errorcode.get(error.errno, str(error))
+        print(f"closed {outcome} {time.monotonic() - started:.1f}", flush=True)
+
+
 def tls(host, port, ca, cert_dir, sni, max_version, header_hex):
     """A TLS client with the mesh ALPN, as a misbehaving peer would be: `cert_dir` "-" for
     no client certificate, `max_version` "1.2" for a TLS 1.2-only client. Sends the header
@@ -306,7 +356,7 @@ def tls(host, port, ca, cert_dir, sni, max_version, header_hex):
 def main(argv):
     command = argv[1]
     if command == "serve":
-        serve(int(argv[2]), argv[3])
+        serve(int(argv[2]), argv[3], argv[4] if len(argv) > 4 else "")
     elif command == "client":
         client(argv[2], int(argv[3]), int(argv[4]))
     elif command == "tls":
@@ -317,6 +367,8 @@ def main(argv):
         smtp(argv[2], int(argv[3]))
     elif command == "http":
         http(argv[2], argv[3])
+    elif command == "idle":
+        idle(argv[2], int(argv[3]))
     else:
         raise SystemExit(f"unknown command {command}")
 

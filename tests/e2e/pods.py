@@ -42,9 +42,10 @@ POD_ADDRESSES = {
 }
 
 
-def proxy_config(workers=2):
+def proxy_config(workers=2, admin_extra=""):
+    """`admin_extra`: more admin keys, each a line indented by two spaces."""
     return (f"proxy:\n  workers: {workers}\n  shutdown_grace_period: 2s\n"
-            f"admin:\n  listen: 0.0.0.0:{ADMIN_PORT}\n")
+            f"admin:\n  listen: 0.0.0.0:{ADMIN_PORT}\n" + admin_extra)
 
 
 def run(command, check=True, timeout=30, **kwargs):
@@ -288,9 +289,11 @@ class Pod:
             time.sleep(0.05)
         return app
 
-    def start_app(self, port, mode="echo"):
-        """A server app in the pod on [::]:port; returns once it listens."""
-        app = App(self.namespace, [sys.executable, "-u", APPS, "serve", str(port), mode])
+    def start_app(self, port, mode="echo", addresses=""):
+        """A server app in the pod on [::]:port (or on `addresses`, comma-separated);
+        returns once it listens."""
+        app = App(self.namespace, [sys.executable, "-u", APPS, "serve", str(port), mode,
+                                   addresses])
         self.apps.append(app)
         app.wait_line(lambda line: line == f"listening {port}")
         return app

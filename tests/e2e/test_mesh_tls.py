@@ -16,94 +16,28 @@ Needs root; otherwise the module prints "skipped: needs root" and skips.
 
 import json
 import os
-import shutil
-import struct
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 import apps
-import harness
 import pods
+from meshpki import DB, DB_SNI, TD, WEB, Pki, transport_header, wasmesh
 
 FAMILIES = (4, 6)
 ECHO_PORT = 8080
 CHAT_PORT = 8083      # echoes each read at once
 SKIPPED_PORT = 9090   # the control: never redirected, so it crosses in clear
 PAYLOAD = 200_000
-TD = "cluster.local"
-WEB = f"spiffe://{TD}/ns/default/sa/web"
-DB = f"spiffe://{TD}/ns/default/sa/db"
-
-DB_SNI = "db.default.serviceaccount.identity.cluster.local"
-
 NET = None
 PKI = None
-
-
-def transport_header(port, protocol=3):
-    """docs/mesh-transport.md's bytes, written independently of the proxy's encoder."""
-    record = bytes([1, 0x01, 0, 2]) + struct.pack(">H", port) + bytes([0x02, 0, 1, protocol])
-    return b"wasmesh/1\r\n" + struct.pack(">I", len(record)) + record
-
-
-def wasmesh(*args):
-    return subprocess.run([harness.BINARY, *args], capture_output=True, text=True, timeout=30,
-                          check=True).stdout
-
-
-class Pki:
-    """A mesh CA and the two pods' certificates, readable by the proxy's uid only."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="wasmesh-e2e-mesh-")
-        os.chmod(self.dir, 0o755)
-        self.ca = os.path.join(self.dir, "ca")
-        wasmesh("identity", "ca", "init", "--trust-domain", TD, "--out", self.ca,
-                "--not-before", "-72h")
-        os.chmod(self.ca, 0o755)
-        self.issue("web", WEB)
-        self.issue("db", DB)
-
-    def path(self, *parts):
-        return os.path.join(self.dir, *parts)
-
-    def issue(self, name, identity, *flags, ca=None):
-        """Issued beside, then renamed into place: a rotation as a Secret volume does it."""
-        scratch = tempfile.mkdtemp(dir=self.dir)
-        wasmesh("identity", "issue", "--ca", ca or self.ca, "--id", identity, "--out", scratch,
-                *flags)
-        os.makedirs(self.path(name), mode=0o755, exist_ok=True)
-        for file in ("tls.crt", "tls.key"):
-            os.chown(os.path.join(scratch, file), pods.PROXY_UID, pods.PROXY_UID)
-            os.replace(os.path.join(scratch, file), self.path(name, file))
-        shutil.rmtree(scratch)
-
-    def config(self, identity, name, discovery=None):
-        text = (pods.proxy_config() +
-                f"identity:\n  id: {identity}\n  trust_anchors: {self.ca}/ca.crt\n"
-                f"  cert_file: {self.path(name, 'tls.crt')}\n"
-                f"  key_file: {self.path(name, 'tls.key')}\n")
-        if discovery:
-            text += f"discovery:\n  file: {discovery}\n"
-        return text
-
-    def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def setUpModule():
     global NET, PKI
     pods.require_pods()
     PKI = Pki()
-    discovery = PKI.path("discovery.yaml")
-    b4, b6 = pods.POD_ADDRESSES["b"]
-    with open(discovery, "w") as f:
-        f.write(f"destinations:\n  - addresses: ['{b4}/32', '{b6}/128']\n"
-                f"    identity: {DB}\n    mesh_port: 4143\n")
-    os.chmod(discovery, 0o644)
+    discovery = PKI.discovery_of_b()
     NET = pods.PodNetwork(a_init=["--skip-outbound-ports", str(SKIPPED_PORT)],
                           b_init=["--skip-inbound-ports", str(SKIPPED_PORT)],
                           a_config=PKI.config(WEB, "web", discovery),

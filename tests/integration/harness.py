@@ -170,6 +170,8 @@ class EchoServer:
         self.port = self.sock.getsockname()[1]
         self.mode = mode
         self.accepted = 0
+        # How each connection ended on the echo side: "fin" or "reset".
+        self.endings = []
         self.running = True
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -188,16 +190,30 @@ class EchoServer:
             while True:
                 data = conn.recv(65536)
                 if not data:
+                    self.endings.append("fin")
                     conn.shutdown(socket.SHUT_WR)
                     break
                 if self.mode == "reset":
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                     break
                 conn.sendall(data)
+        except ConnectionResetError:
+            self.endings.append("reset")
         except OSError:
             pass
         finally:
             conn.close()
+
+    def wait_for_reset(self, timeout=5):
+        """Whether some connection ended with a reset from the proxy's side."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if "reset" in self.endings:
+                return True
+            if "fin" in self.endings:
+                return False
+            time.sleep(0.02)
+        return False
 
     def close(self):
         self.running = False

@@ -1,7 +1,10 @@
 """The admin server: Linkerd's /live, /ready, /metrics and /shutdown semantics."""
 
 import gzip
+import os
+import socket
 import subprocess
+import time
 import unittest
 
 from harness import PROMTOOL, Proxy
@@ -52,6 +55,32 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(headers.get("Content-Encoding"), "gzip")
         self.assertIn(b"process_open_fds", gzip.decompress(body))
 
+    def test_shutdown_is_off_by_default(self):
+        # Any process in the pod shares its loopback: on by default, it let anyone in the pod
+        # stop the sidecar.
+        for method in ("POST", "GET"):
+            status, _, body = self.proxy.get("/shutdown", method=method)
+            self.assertEqual((status, body), (404, b""))
+        time.sleep(0.2)
+        self.assertIsNone(self.proxy.process.poll())
+        self.assertEqual(self.proxy.get("/ready")[0], 200)
+
+    @unittest.skipUnless(PROMTOOL, "promtool not installed")
+    def test_promtool_accepts_real_output(self):
+        text = self.proxy.metrics_text()
+        result = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
+                                capture_output=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+
+class ShutdownEnabledTest(unittest.TestCase):
+    def setUp(self):
+        self.proxy = Proxy(CONFIG.replace('listen: "127.0.0.1:0"}',
+                                          'listen: "127.0.0.1:0", shutdown_enabled: true}', 1))
+
+    def tearDown(self):
+        self.proxy.__exit__()
+
     def test_shutdown_needs_post(self):
         status, _, _ = self.proxy.get("/shutdown")
         self.assertEqual(status, 405)
@@ -62,12 +91,50 @@ class AdminTest(unittest.TestCase):
         self.assertEqual((status, body), (200, b"shutdown\n"))
         self.assertEqual(self.proxy.process.wait(timeout=10), 0)
 
-    @unittest.skipUnless(PROMTOOL, "promtool not installed")
-    def test_promtool_accepts_real_output(self):
-        text = self.proxy.metrics_text()
-        result = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
-                                capture_output=True)
-        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+class AdminUnderDescriptorExhaustionTest(unittest.TestCase):
+    """With every file descriptor in use, accept() fails with EMFILE for as long as
+    connections wait in the backlog. The admin accept loop used to retry at once: a core
+    at 100 % and millions of log lines. It now backs off and logs a few lines."""
+
+    LIMIT = 40
+
+    def test_emfile_backs_off_and_recovers(self):
+        proxy = Proxy(CONFIG, prefix=["prlimit", f"--nofile={self.LIMIT}:{self.LIMIT}", "--"])
+        clients = []
+        try:
+            # More connections than descriptors: some stay in the backlog, unaccepted.
+            for _ in range(self.LIMIT + 20):
+                clients.append(socket.create_connection(proxy.address("admin"), timeout=5))
+            proxy.wait_for_line("admin accept failed: Too many open files")
+            cpu_before = self.cpu_seconds(proxy)
+            time.sleep(2)
+            cpu = self.cpu_seconds(proxy) - cpu_before
+            lines = proxy.log_text().count("admin accept failed")
+            self.assertLess(lines, 20, "the accept failures are not throttled")
+            self.assertLess(cpu, 1.0, f"the proxy spun: {cpu:.2f} s of CPU in 2 s")
+            for client in clients:
+                client.close()
+            clients.clear()
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                try:
+                    if proxy.get("/ready")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            self.assertEqual(proxy.get("/ready")[0], 200, proxy.log_text()[-2000:])
+        finally:
+            for client in clients:
+                client.close()
+            proxy.__exit__()
+
+    @staticmethod
+    def cpu_seconds(proxy):
+        with open(f"/proc/{proxy.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,35 @@ class ConfigTest(unittest.TestCase):
 
     def test_unreadable_file(self):
         self.assertConfigError(run_proxy(args=["--config", "/nonexistent/x.yaml"]),
-                               "/nonexistent/x.yaml")
+                               "/nonexistent/x.yaml", "No such file or directory")
+
+    def test_directory_is_refused_not_defaulted(self):
+        # A ConfigMap mounted as a directory used to run on the built-in defaults (unmeshed)
+        # and pass --check with status 0.
+        with tempfile.TemporaryDirectory() as directory:
+            for extra in ([], ["--check"]):
+                self.assertConfigError(run_proxy(args=["--config", directory] + extra),
+                                       "--config", directory, "Is a directory")
+
+    def test_fifo_is_refused_without_blocking(self):
+        with tempfile.TemporaryDirectory() as directory:
+            fifo = os.path.join(directory, "config.yaml")
+            os.mkfifo(fifo)
+            self.assertConfigError(run_proxy(args=["--check", "--config", fifo]),
+                                   fifo, "not a regular file")
+
+    def test_config_through_a_symlink_is_read(self):
+        # Kubernetes mounts ConfigMap keys as symlinks into a ..data directory.
+        with tempfile.TemporaryDirectory() as directory:
+            data = os.path.join(directory, "..data")
+            os.mkdir(data)
+            with open(os.path.join(data, "config.yaml"), "w") as f:
+                f.write("admin: {listen: '127.0.0.1:4999'}\n")
+            link = os.path.join(directory, "config.yaml")
+            os.symlink(os.path.join("..data", "config.yaml"), link)
+            result = run_proxy(args=["--check", "--config", link])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("admin.listen: 127.0.0.1:4999", result.stdout)
 
     def test_environment_override_is_validated_and_applied(self):
         self.assertConfigError(run_proxy(env={"WASMESH_OUTBOUND_CONNECT_TIMEOUT": "1.5s"}),

@@ -48,16 +48,38 @@ class DrainTest(unittest.TestCase):
             client.close()
             self.assertEqual(proxy.process.wait(timeout=10), 0)
 
-    def test_grace_period_expiry_closes_stragglers(self):
+    def test_grace_period_expiry_resets_stragglers(self):
+        # A reset, not a FIN: with a FIN, an upload cut at the deadline looks complete to the
+        # application (and a cut response to the client).
         with Proxy(config("500ms") % self.echo.port) as proxy:
             client = socket.create_connection(proxy.address("route echo"), timeout=10)
             client.sendall(b"x")
             self.assertEqual(client.recv(10), b"x")
             proxy.process.send_signal(signal.SIGTERM)
             self.assertEqual(proxy.process.wait(timeout=10), 0)
-            self.assertEqual(client.recv(10), b"")  # closed by the proxy
+            with self.assertRaises(ConnectionResetError):
+                client.recv(10)
             client.close()
             self.assertIn("grace period over", proxy.log_text())
+            # The application's side was reset too.
+            self.assertTrue(self.echo.wait_for_reset(timeout=5), "the upstream saw a FIN")
+
+    def test_second_signal_ends_the_drain_at_once(self):
+        with Proxy(config("120s") % self.echo.port) as proxy:
+            client = socket.create_connection(proxy.address("route echo"), timeout=10)
+            client.sendall(b"x")
+            self.assertEqual(client.recv(10), b"x")
+            proxy.process.send_signal(signal.SIGTERM)
+            proxy.wait_for_line("draining")
+            time.sleep(0.3)
+            self.assertIsNone(proxy.process.poll(), "the first signal must only start the drain")
+            proxy.process.send_signal(signal.SIGINT)
+            # Far sooner than the 120 s grace period.
+            self.assertEqual(proxy.process.wait(timeout=10), 0)
+            with self.assertRaises(ConnectionResetError):
+                client.recv(10)
+            client.close()
+            self.assertIn("second SIGINT: ending the drain now", proxy.log_text())
 
 
 if __name__ == "__main__":

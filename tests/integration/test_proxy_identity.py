@@ -86,6 +86,25 @@ class ProxyIdentityTest(unittest.TestCase):
             proxy.wait_metric("identity_cert_refresh_total", errors + 2, result="error")
             self.assertEqual(proxy.get("/ready")[0], 200)
 
+    def test_a_fifo_or_missing_file_does_not_stall_and_names_the_reason(self):
+        # A FIFO swapped in for tls.crt used to block the main thread in open() for as long
+        # as nobody wrote to it: /ready stopped answering. A missing file was reported as
+        # "not a valid PEM certificate".
+        self.issue()
+        with Proxy(self.config()) as proxy:
+            self.wait_ready(proxy, 200)
+            errors = proxy.metric("identity_cert_refresh_total", result="error")
+            fifo = os.path.join(self.certs, "tls.crt.fifo")
+            os.mkfifo(fifo)
+            os.replace(fifo, os.path.join(self.certs, "tls.crt"))
+            proxy.wait_metric("identity_cert_refresh_total", errors + 1, result="error")
+            self.assertEqual(proxy.get("/ready")[0], 200)  # times out if the thread is stuck
+            proxy.wait_for_line("is not a regular file")
+            os.remove(os.path.join(self.certs, "tls.crt"))
+            proxy.wait_metric("identity_cert_refresh_total", errors + 2, result="error")
+            proxy.wait_for_line("tls.crt: No such file or directory")
+            self.assertEqual(proxy.get("/ready")[0], 200)
+
     def test_discovery_file_is_loaded_and_a_bad_one_stops_the_start(self):
         self.issue()
         discovery = os.path.join(self.dir, "discovery.yaml")

@@ -177,6 +177,69 @@ class TcpProxyTest(unittest.TestCase):
                   f"{rss_idle // 1024} KiB ({(rss_idle - rss_before) // count} bytes each)")
         echo.close()
 
+    def test_inbound_and_outbound_have_their_own_connection_budgets(self):
+        """A remote flood of idle inbound connections used to exhaust the one shared budget,
+        so the application's own outbound connections failed. Refusals are counted, and
+        logged a few at a time (one line each used to be written)."""
+        echo = EchoServer()
+        text = ("proxy: {workers: 2}\nadmin: {listen: '127.0.0.1:0'}\n"
+                "inbound: {listen: [], max_connections: 5}\n"
+                "outbound: {listen: [], max_connections: 5}\n"
+                "routes:\n"
+                f"  - {{name: in, listen: '127.0.0.1:0', target: '127.0.0.1:{echo.port}',"
+                " direction: inbound}\n"
+                f"  - {{name: out, listen: '127.0.0.1:0', target: '127.0.0.1:{echo.port}'}}\n")
+        with Proxy(text) as proxy:
+            self.assertIn("connection limits: 5 inbound, 5 outbound", proxy.log_text())
+            inbound = proxy.address("route in")
+            held = [socket.create_connection(inbound, timeout=5) for _ in range(5)]
+            for sock in held:
+                sock.sendall(b"held")
+                self.assertEqual(sock.recv(10), b"held")
+            for _ in range(100):
+                data, error = connect_and_read(inbound, b"x")
+                self.assertEqual(data, b"")
+                self.assertIsInstance(error, ConnectionResetError)
+            proxy.wait_metric("inbound_tcp_errors_total", 100, error="connection_limit")
+            # The application's outbound connections are unaffected.
+            self.assertEqual(echo_through(*proxy.address("route out"), b"app"), b"app")
+            self.assertEqual(proxy.metric("outbound_tcp_errors_total"), 0)
+            lines = proxy.log_text().count("inbound connection refused")
+            self.assertLessEqual(lines, 2 * 6, "refusals are not throttled in the log")
+            for sock in held:
+                sock.close()
+        echo.close()
+
+    def test_keepalive_on_both_sides_and_off_when_asked(self):
+        """A vanished peer's connection (and its twin to the app) used to stay established
+        until the idle timeout, an hour by default: keepalive probes now find it."""
+        echo = EchoServer()
+        routes = [("echo", "127.0.0.1:0", f"127.0.0.1:{echo.port}")]
+        for keepalive, expected in (("10s", True), ("0s", False)):
+            extra = f"outbound: {{listen: [], keepalive: {keepalive}}}\n"
+            text = config(routes).replace("outbound: {listen: [], connect_timeout: 300ms, "
+                                          "idle_timeout: 1h}\n", extra)
+            with Proxy(text) as proxy, self.subTest(keepalive=keepalive):
+                port = proxy.address("route echo")[1]
+                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+                client.sendall(b"x")
+                self.assertEqual(client.recv(10), b"x")
+                accepted = self.socket_timers(f"sport = :{port}")
+                connected = self.socket_timers(f"dport = :{echo.port}")
+                self.assertEqual(len(accepted), 1, accepted)
+                self.assertEqual(len(connected), 1, connected)
+                for line in accepted + connected:
+                    self.assertEqual("timer:(keepalive" in line, expected, line)
+                client.close()
+        echo.close()
+
+    @staticmethod
+    def socket_timers(selector):
+        """`ss` lines (with timers) of established loopback sockets matching `selector`."""
+        result = subprocess.run(["ss", "-tnoH", "state", "established", selector],
+                                capture_output=True, text=True, check=True)
+        return [line for line in result.stdout.splitlines() if line.strip()]
+
     @unittest.skipUnless(PROMTOOL, "promtool not installed")
     def test_promtool_accepts_output_with_tcp_series(self):
         echo = EchoServer()

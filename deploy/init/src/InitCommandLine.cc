@@ -82,6 +82,16 @@ void addInitOptions(CLI::App& subcommand, InitOptions& options, bool& dryRun, bo
           "proxy port outbound TCP connections are redirected to")
       ->type_name("PORT")
       ->default_str(std::to_string(options.outboundPort));
+  subcommand
+      .add_option_function<std::string>(
+          "--admin-port",
+          [&options](const std::string& value) {
+            options.adminPort = portValue("--admin-port", value);
+          },
+          "the proxy's admin port (admin.listen); never redirected, whatever "
+          "--ignore-inbound-ports says")
+      ->type_name("PORT")
+      ->default_str(std::to_string(options.adminPort));
   addPortSetOption(subcommand, "--ignore-inbound-ports", options.inboundPortsToIgnore,
                    "inbound ports that reach the proxy itself and are never redirected "
                    "(admin, tap); replaces the default");

@@ -134,6 +134,7 @@ std::vector<std::vector<std::string>> IptablesRules::inboundRules() const {
   auto ignored = options_.inboundPortsToIgnore.ranges();
   const auto& skipped = options_.skipInboundPorts.ranges();
   ignored.insert(ignored.end(), skipped.begin(), skipped.end());
+  ignored.push_back({options_.adminPort, options_.adminPort});
   appendPortRules(rules, PortSet{std::move(ignored)}, "ignore-inbound-ports");
   rules.push_back(
       withComment({"-p", "tcp"}, "redirect-inbound",

@@ -3,9 +3,9 @@
 #include <openssl/crypto.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "wasmesh/common/RegularFile.h"
 
 namespace wasmesh::identity {
 namespace {
@@ -62,12 +62,12 @@ TokenFile TokenFile::parse(std::string_view yamlText, std::string_view origin) {
 }
 
 TokenFile TokenFile::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw std::runtime_error(path + ": cannot read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  // Tokens for every workload of a host fit in far less; the cap keeps a mistake bounded.
+  constexpr std::size_t kMaxBytes = std::size_t{4} << 20U;
+  auto text = readRegularFile(path, kMaxBytes);
+  if (!text)
+    throw std::runtime_error(describeFileError(path, text.error(), kMaxBytes));
+  return parse(*text, path);
 }
 
 Result<ServiceAccount> TokenFile::authenticate(std::string_view token) const {

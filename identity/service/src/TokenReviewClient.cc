@@ -39,7 +39,7 @@ boost::asio::awaitable<Result<ServiceAccount>> TokenReviewClient::authenticate(s
   // Projected service-account tokens rotate: the file is read for every review.
   const auto ownToken = readTokenFile(api_.tokenFile);
   if (!ownToken)
-    co_return unavailable("own token", "cannot read " + api_.tokenFile);
+    co_return unavailable("own token", api_.tokenFile + ": " + ownToken.error().message());
 
   auto executor = co_await boost::asio::this_coro::executor;
   boost::asio::ip::tcp::resolver resolver(executor);

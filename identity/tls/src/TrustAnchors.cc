@@ -1,11 +1,11 @@
 #include "wasmesh/identity/TrustAnchors.h"
 
-#include <fstream>
+#include "wasmesh/common/RegularFile.h"
 
 namespace wasmesh::identity {
 namespace {
 
-constexpr std::streamsize kMaxFileBytes = std::streamsize{256} * 1024;
+constexpr std::size_t kMaxFileBytes = std::size_t{256} * 1024;
 
 }  // namespace
 
@@ -14,21 +14,13 @@ bool isInlinePem(const std::string& setting) {
 }
 
 Result<std::string> readSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return errc::malformed_pem;
-  std::string text(static_cast<std::size_t>(kMaxFileBytes) + 1, '\0');
-  in.read(text.data(), kMaxFileBytes + 1);
-  if (in.gcount() > kMaxFileBytes)
-    return errc::malformed_pem;
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  return text;
+  return readRegularFile(path, kMaxFileBytes);
 }
 
 Result<std::string> readTokenFile(const std::string& path) {
   auto token = readSmallFile(path);
   if (!token)
-    return errc::unauthenticated;
+    return token.error();
   while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
     token->pop_back();
   if (token->empty())

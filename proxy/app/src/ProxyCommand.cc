@@ -20,11 +20,18 @@ void printConfig(const proxy::Config& config) {
     }
     return "[" + out + "]";
   };
+  const auto limit = [](std::uint32_t connections) {
+    return connections == 0 ? std::string("auto") : std::to_string(connections);
+  };
   std::cout << "workers: " << config.workers << "\n"
             << "shutdown_grace_period: " << formatDuration(config.shutdownGracePeriod) << "\n"
             << "admin.listen: " << formatSocketAddress(config.adminListen) << "\n"
+            << "admin.shutdown_enabled: " << (config.adminShutdownEnabled ? "true" : "false")
+            << "\n"
             << "inbound.listen: " << list(config.inbound.listen) << "\n"
-            << "outbound.listen: " << list(config.outbound.listen) << "\n";
+            << "inbound.max_connections: " << limit(config.inbound.maxConnections) << "\n"
+            << "outbound.listen: " << list(config.outbound.listen) << "\n"
+            << "outbound.max_connections: " << limit(config.outbound.maxConnections) << "\n";
   for (const auto& route : config.routes) {
     std::cout << "route " << route.name << ": " << formatSocketAddress(route.listen) << " -> "
               << formatSocketAddress(route.target) << "\n";

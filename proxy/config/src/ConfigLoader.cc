@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
 #include <system_error>
 #include <thread>
 
+#include "wasmesh/common/RegularFile.h"
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/identity/SpiffeId.h"
 
@@ -61,6 +61,15 @@ unsigned unsignedValue(const RawValue& raw, const std::string& where, unsigned m
     fail(where, text, "is not an integer in 0.." + std::to_string(max));
   }
   return value;
+}
+
+bool boolValue(const RawValue& raw, const std::string& where) {
+  const auto& text = scalar(raw, where);
+  if (text == "true")
+    return true;
+  if (text == "false")
+    return false;
+  fail(where, text, "is not a boolean (true, false)");
 }
 
 boost::asio::ip::tcp::endpoint addressValue(const std::string& text, const std::string& where) {
@@ -130,6 +139,19 @@ void addTrafficFields(std::vector<Field>& out, const char* section, TrafficConfi
          (c.*side).detectTimeout = timeout;
        }});
   out.push_back(
+      {section, "max_connections", [side](Config& c, const RawValue& v, const std::string& w) {
+         const auto& text = scalar(v, w);
+         // "auto" (or 0) derives the budget from the descriptor limit at start.
+         (c.*side).maxConnections = text == "auto" ? 0 : unsignedValue(v, w, 10'000'000);
+       }});
+  out.push_back({section, "keepalive", [side](Config& c, const RawValue& v, const std::string& w) {
+                   (c.*side).keepalive = durationValue(v, w);
+                 }});
+  out.push_back(
+      {section, "user_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).userTimeout = durationValue(v, w);
+       }});
+  out.push_back(
       {section, "opaque_ports", [side](Config& c, const RawValue& v, const std::string& w) {
          (c.*side).opaquePorts = portSetValue(v, w);
        }});
@@ -187,10 +209,24 @@ std::vector<Field> makeFields() {
          c.tcpBufferSize = size;
        }},
       {"tcp", "max_connections",
+       [](Config&, const RawValue&, const std::string& w) {
+         throw ConfigError(w +
+                           ": replaced by inbound.max_connections and outbound.max_connections "
+                           "(one budget per direction)");
+       }},
+      {"admin", "shutdown_enabled",
        [](Config& c, const RawValue& v, const std::string& w) {
-         c.tcpMaxConnections = unsignedValue(v, w, 10'000'000);
-         if (c.tcpMaxConnections == 0)
+         c.adminShutdownEnabled = boolValue(v, w);
+       }},
+      {"metrics", "max_series_per_family",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.metricsMaxSeriesPerFamily = unsignedValue(v, w, 10'000'000);
+         if (c.metricsMaxSeriesPerFamily == 0)
            fail(w, "0", "must be at least 1");
+       }},
+      {"metrics", "retain_idle",
+       [](Config& c, const RawValue& v, const std::string& w) {
+         c.metricsRetainIdle = durationValue(v, w);
        }},
   };
   out.push_back(
@@ -244,6 +280,9 @@ bool isSection(std::string_view section) {
   return std::any_of(fields().begin(), fields().end(),
                      [&](const Field& f) { return section == f.section; });
 }
+
+// Far above any real configuration; a bound so that a wrong path cannot eat memory.
+constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20U;
 
 constexpr std::string_view kDefaultOpaquePorts =
     "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422";
@@ -488,16 +527,13 @@ Environment processEnvironment() {
 Config loadConfig(const std::optional<std::string>& path, const Environment& environment) {
   if (!path)
     return finish(defaults(), environment);
-  std::ifstream file(*path, std::ios::binary);
-  if (!file) {
-    throw ConfigError("--config: cannot read \"" + *path +
-                      "\": " + std::generic_category().message(errno));
+  // A ConfigMap mounted as a directory, a FIFO or an unreadable file must stop the proxy:
+  // falling back to the defaults would run it unmeshed without a word.
+  auto text = readRegularFile(*path, kMaxConfigBytes);
+  if (!text) {
+    throw ConfigError("--config: " + describeFileError(*path, text.error(), kMaxConfigBytes));
   }
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  if (file.bad())
-    throw ConfigError("--config: cannot read \"" + *path + "\"");
-  return loadYamlText(buffer.str(), *path, environment);
+  return loadYamlText(*text, *path, environment);
 }
 
 Config loadConfigFromString(const std::string& yaml, const Environment& environment) {
@@ -513,25 +549,34 @@ log:
   format: plain               # plain, json
 admin:
   listen: 127.0.0.1:4191
+  shutdown_enabled: false     # POST /shutdown from loopback; off: anyone in the pod could use it
+metrics:
+  max_series_per_family: 5000 # beyond it new label sets share one "overflow" series
+  retain_idle: 10m            # series unused this long are dropped; 0s keeps them
 inbound:
   listen: [0.0.0.0:4143, "[::]:4143"]
+  max_connections: auto       # auto: a quarter of the usable file descriptors
   connect_timeout: 300ms
   idle_timeout: 1h
+  keepalive: 10s              # TCP keepalive; 0s turns it off
+  user_timeout: 30s           # TCP_USER_TIMEOUT; 0s leaves the kernel's default
   detect_timeout: 10s
   opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
   http1_ports: ""
   http2_ports: ""
 outbound:
   listen: [127.0.0.1:4140, "[::1]:4140"]
+  max_connections: auto
   connect_timeout: 1s
   idle_timeout: 1h
+  keepalive: 10s
+  user_timeout: 30s
   detect_timeout: 10s
   opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
   http1_ports: ""
   http2_ports: ""
 tcp:
   buffer_size: 64KiB
-  max_connections: 100000
 # identity:                   # unset: the proxy runs unmeshed (docs/identity.md)
 #   id: spiffe://cluster.local/ns/default/sa/web
 #   trust_anchors: /var/run/wasmesh/identity/ca.crt   # a PEM file, or the PEM text

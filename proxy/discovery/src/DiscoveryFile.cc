@@ -1,73 +1,12 @@
 #include "wasmesh/proxy/DiscoveryFile.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <system_error>
 #include <utility>
 
+#include "wasmesh/common/RegularFile.h"
+
 namespace wasmesh::proxy {
-namespace {
-
-// Closes a descriptor on every return path of readFile.
-class FdGuard {
- public:
-  explicit FdGuard(int fd) noexcept : fd_(fd) {}
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  ~FdGuard() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
-// The whole file, or why not: "<path>: cannot read: <strerror>". POSIX calls rather than a
-// stream so that the reason (ENOENT, EACCES, EISDIR) is the one the kernel gave. Both sides
-// are strings, so every return says which one it is.
-boost::system::result<std::string, std::string> readFile(const std::string& path,
-                                                         std::size_t maxSize) {
-  using boost::system::in_place_error;
-  const auto failure = [&path](int error) -> boost::system::result<std::string, std::string> {
-    return {in_place_error, path + ": cannot read: " + std::generic_category().message(error)};
-  };
-  // O_NONBLOCK: a FIFO at the path must not stall the main thread in open(); the check
-  // below then refuses it along with devices and directories.
-  const FdGuard fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (fd.get() < 0)
-    return failure(errno);
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0)
-    return failure(errno);
-  if (S_ISDIR(info.st_mode))
-    return failure(EISDIR);
-  if (!S_ISREG(info.st_mode))
-    return {in_place_error, path + ": is not a regular file"};
-  std::string text;
-  char chunk[16384];
-  while (true) {
-    const auto got = ::read(fd.get(), chunk, sizeof chunk);
-    if (got < 0) {
-      if (errno == EINTR)
-        continue;
-      return failure(errno);
-    }
-    if (got == 0)
-      break;
-    text.append(chunk, static_cast<std::size_t>(got));
-    if (text.size() > maxSize)
-      return {in_place_error, path + ": is larger than " + std::to_string(maxSize >> 20U) + " MiB"};
-  }
-  return {boost::system::in_place_value, std::move(text)};
-}
-
-}  // namespace
 
 DiscoveryFile::DiscoveryFile(const boost::asio::any_io_executor& executor, std::string path,
                              metrics::Registry& registry, std::size_t metricsShard,
@@ -104,9 +43,9 @@ DiscoveryFileResult DiscoveryFile::open(const boost::asio::any_io_executor& exec
 }
 
 DiscoveryTableResult DiscoveryFile::read(const std::string& path) {
-  auto text = readFile(path, kMaxFileSize);
+  auto text = readRegularFile(path, kMaxFileSize);
   if (!text)
-    return std::move(text.error());
+    return describeFileError(path, text.error(), kMaxFileSize);
   return DiscoveryTable::parse(*text, path);
 }
 

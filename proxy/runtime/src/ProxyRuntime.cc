@@ -1,7 +1,6 @@
 #include "wasmesh/proxy/ProxyRuntime.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +11,7 @@
 
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/metrics/ProcessCollector.h"
+#include "wasmesh/proxy/DescriptorBudget.h"
 #include "wasmesh/proxy/ListenerSocket.h"
 
 namespace wasmesh::proxy {
@@ -54,19 +54,6 @@ boost::asio::awaitable<void> acceptLoop(boost::asio::ip::tcp::acceptor& acceptor
   }
 }
 
-// Each proxied connection holds two descriptors; the common soft limit of 1024 would cap
-// the proxy at about 500 connections, so take what the hard limit allows, as nginx does.
-void raiseDescriptorLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
-    return;
-  const auto previous = limit.rlim_cur;
-  limit.rlim_cur = limit.rlim_max;
-  if (::setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    spdlog::debug("file descriptor limit raised from {} to {}", previous, limit.rlim_cur);
-  }
-}
-
 bool isMissingAddressFamily(const boost::system::error_code& error) {
   return error == boost::asio::error::address_family_not_supported ||
          error == boost::system::errc::address_not_available;
@@ -76,13 +63,17 @@ bool isMissingAddressFamily(const boost::system::error_code& error) {
 
 ProxyRuntime::ProxyRuntime(Config config)
     : config_(std::move(config)),
-      registry_(config_.workers + 1),  // the last shard belongs to the main thread
+      // The last shard belongs to the main thread.
+      registry_(config_.workers + 1, metrics::SeriesLimits{config_.metricsMaxSeriesPerFamily,
+                                                           config_.metricsRetainIdle}),
       tcpMetrics_(registry_),
       detectMetrics_(registry_, registry_.shardCount()),
-      limiter_(config_.tcpMaxConnections),
       signals_(mainContext_, SIGTERM, SIGINT),
       admin_(mainContext_, registry_,
-             {[this] { return isReady(); }, [this] { beginDrain("POST /shutdown"); }}),
+             {[this] { return isReady(); },
+              config_.adminShutdownEnabled
+                  ? std::function<void()>([this] { beginDrain("POST /shutdown"); })
+                  : std::function<void()>()}),
       drainTimer_(mainContext_) {
   registry_.addCollector(std::make_shared<metrics::ProcessCollector>());
 }
@@ -98,10 +89,13 @@ ProxyRuntime::~ProxyRuntime() {
 
 std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
   std::vector<Listener> planned;
+  const auto limiterOf = [this](Direction direction) {
+    return direction == Direction::inbound ? inboundLimiter_.get() : outboundLimiter_.get();
+  };
   const auto transparent = [&](const char* name, Direction direction,
                                const TrafficConfig& traffic) {
     for (const auto& endpoint : traffic.listen) {
-      ListenerRole role{direction, std::nullopt, &traffic};
+      ListenerRole role{direction, std::nullopt, &traffic, limiterOf(direction)};
       planned.push_back({name, endpoint, role, endpoint.address().is_v6()});
     }
   };
@@ -110,7 +104,7 @@ std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
   for (const auto& route : config_.routes) {
     const auto& traffic =
         route.direction == Direction::inbound ? config_.inbound : config_.outbound;
-    ListenerRole role{route.direction, route.target, &traffic};
+    ListenerRole role{route.direction, route.target, &traffic, limiterOf(route.direction)};
     planned.push_back({"route " + route.name, route.listen, role, false});
   }
   return planned;
@@ -226,7 +220,7 @@ int ProxyRuntime::run() {
   // peer that has just reset would raise SIGPIPE and kill the process. As in nginx, haproxy
   // and Envoy, the proxy ignores it and takes EPIPE as the connection's error.
   std::signal(SIGPIPE, SIG_IGN);
-  raiseDescriptorLimit();
+  resolveConnectionBudget();
   bindAdmin();
   startIdentity();
   startDiscovery();
@@ -235,9 +229,8 @@ int ProxyRuntime::run() {
     slot.worker = std::make_unique<Worker>(index);
     slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
     slot.refusalLog = std::make_unique<LogThrottle>(kRefusalLinesPerWindow, kRefusalLogWindow);
-    slot.services = std::make_unique<WorkerServices>(
-        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, limiter_, mesh_,
-                       *slot.refusalLog});
+    slot.services = std::make_unique<WorkerServices>(WorkerServices{
+        *slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, mesh_, *slot.refusalLog});
     workers_.push_back(std::move(slot));
   }
   bindListeners();
@@ -251,10 +244,7 @@ int ProxyRuntime::run() {
     }
     slot.worker->start();
   }
-  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
-    if (!error)
-      beginDrain(signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  });
+  awaitSignal();
   ready_ = true;
   spdlog::info("wasmesh proxy ready: {} workers, identity {}", config_.workers,
                config_.identity.configured() ? config_.identity.id : "not configured (unmeshed)");
@@ -263,13 +253,48 @@ int ProxyRuntime::run() {
   return 0;
 }
 
+void ProxyRuntime::resolveConnectionBudget() {
+  const auto budget = DescriptorBudget::compute(
+      raiseDescriptorLimit(), config_.inbound.maxConnections, config_.outbound.maxConnections);
+  if (!budget.fits()) {
+    spdlog::warn(
+        "inbound.max_connections {} and outbound.max_connections {} need more file "
+        "descriptors than the limit of {} leaves beside a reserve of {}: the proxy may run out",
+        budget.inboundConnections, budget.outboundConnections, budget.descriptorLimit,
+        budget.reserve);
+  }
+  inboundLimiter_ = std::make_unique<ConnectionLimiter>(budget.inboundConnections);
+  outboundLimiter_ = std::make_unique<ConnectionLimiter>(budget.outboundConnections);
+  spdlog::info("connection limits: {} inbound, {} outbound ({} file descriptors, {} reserved)",
+               budget.inboundConnections, budget.outboundConnections, budget.descriptorLimit,
+               budget.reserve);
+}
+
+std::uint32_t ProxyRuntime::activeConnections() const {
+  return inboundLimiter_->active() + outboundLimiter_->active();
+}
+
+void ProxyRuntime::awaitSignal() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+    if (error)
+      return;
+    const std::string name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (draining_) {
+      endDrainNow("second " + name);
+      return;
+    }
+    beginDrain(name);
+    awaitSignal();
+  });
+}
+
 void ProxyRuntime::beginDrain(const std::string& reason) {
   if (draining_)
     return;
   draining_ = true;
   ready_ = false;
   spdlog::info("draining ({}): no new connections; {} open, grace period {}", reason,
-               limiter_.active(), formatDuration(config_.shutdownGracePeriod));
+               activeConnections(), formatDuration(config_.shutdownGracePeriod));
   for (auto& slot : workers_) {
     boost::asio::post(slot.worker->context(), [&slot] {
       boost::system::error_code ignored;
@@ -281,15 +306,24 @@ void ProxyRuntime::beginDrain(const std::string& reason) {
   pollDrain();
 }
 
+void ProxyRuntime::endDrainNow(const std::string& reason) {
+  if (abortedStragglers_)
+    return;
+  spdlog::warn("{}: ending the drain now, resetting {} connections", reason, activeConnections());
+  drainDeadline_ = std::chrono::steady_clock::now();
+  drainTimer_.cancel();
+  pollDrain();
+}
+
 void ProxyRuntime::pollDrain() {
   const auto now = std::chrono::steady_clock::now();
-  if (limiter_.active() == 0) {
+  if (activeConnections() == 0) {
     finish();
     return;
   }
   if (!abortedStragglers_ && now >= drainDeadline_) {
     abortedStragglers_ = true;
-    spdlog::warn("grace period over: closing {} connections", limiter_.active());
+    spdlog::warn("grace period over: resetting {} connections", activeConnections());
     for (auto& slot : workers_) {
       boost::asio::post(slot.worker->context(), [&slot] { slot.worker->abortAll(); });
     }

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/address_v4.hpp>
-#include <boost/asio/ip/address_v6.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -16,6 +14,7 @@
 #include "wasmesh/proxy/MeshServerAcceptor.h"
 #include "wasmesh/proxy/OriginalDestination.h"
 #include "wasmesh/proxy/PlainStream.h"
+#include "wasmesh/proxy/SocketOptions.h"
 #include "wasmesh/proxy/TcpRelay.h"
 #include "wasmesh/proxy/TimedConnect.h"
 
@@ -32,15 +31,6 @@ const char* directionName(Direction direction) {
 
 }  // namespace
 
-bool ConnectionLimiter::tryAcquire() noexcept {
-  auto current = active_.load(std::memory_order_relaxed);
-  do {
-    if (current >= limit_)
-      return false;
-  } while (!active_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed));
-  return true;
-}
-
 TcpProxyConnection::TcpProxyConnection(boost::asio::ip::tcp::socket client,
                                        const ListenerRole& role, WorkerServices& services)
     : client_(std::move(client)),
@@ -56,21 +46,34 @@ TcpProxyConnection::~TcpProxyConnection() {
 
 void TcpProxyConnection::abort() {
   aborted_ = true;
-  boost::system::error_code ignored;
-  client_.close(ignored);
-  server_.close(ignored);
+  // A reset, not a FIN: cut at the end of the grace period, a half-sent upload must not look
+  // complete to the application, nor a half-sent response to the client.
+  resetBoth();
 }
 
 boost::asio::awaitable<void> TcpProxyConnection::run(boost::asio::ip::tcp::socket client,
                                                      ListenerRole role, WorkerServices& services) {
-  if (!services.limiter.tryAcquire()) {
+  if (!role.limiter->tryAcquire()) {
     services.metrics.countError(role.direction, "connection_limit", services.worker.index());
-    spdlog::warn("{} connection refused: connection limit reached", directionName(role.direction));
-    co_return;  // the socket closes as it goes out of scope
+    const auto admitted =
+        services.refusalLog.admit(std::string(directionName(role.direction)) + "/connection_limit",
+                                  LogThrottle::Clock::now());
+    if (admitted.log) {
+      spdlog::warn("{} connection refused: {} connections open, the limit{}",
+                   directionName(role.direction), role.limiter->active(),
+                   admitted.suppressed == 0
+                       ? std::string()
+                       : " [" + std::to_string(admitted.suppressed) + " more like it not logged]");
+    }
+    boost::system::error_code ignored;
+    // close(), not the destructor: Asio clears SO_LINGER when a socket is destroyed.
+    client.set_option(boost::asio::socket_base::linger(true, 0), ignored);
+    client.close(ignored);
+    co_return;
   }
   TcpProxyConnection connection(std::move(client), role, services);
   co_await connection.serve();
-  services.limiter.release();
+  role.limiter->release();
 }
 
 Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
@@ -94,14 +97,17 @@ Result<TcpProxyConnection::Route> TcpProxyConnection::route() {
       return Route{*original, *original, true};
     return errc::proxy_loop;
   }
-  if (role_.direction == Direction::outbound)
-    return Route{*original, *original};
-  // Inbound traffic goes to the application on the same port over loopback.
-  const boost::asio::ip::address loopback =
-      original->address().is_v4()
-          ? boost::asio::ip::address(boost::asio::ip::address_v4::loopback())
-          : boost::asio::ip::address(boost::asio::ip::address_v6::loopback());
-  return Route{*original, {loopback, original->port()}};
+  // Inbound traffic goes to its original destination, the pod's own address: the proxy's
+  // uid is never redirected, so the connection stays inside the pod and reaches whatever
+  // the application bound to that address or to the wildcard. Never to loopback, which would
+  // expose to the network what the application keeps private there (Linkerd and Istio 1.10
+  // forward the same way).
+  return Route{*original, *original};
+}
+
+bool TcpProxyConnection::isProxyPort(std::uint16_t port) const {
+  const auto& ownPorts = services_.mesh.proxyPorts;
+  return std::find(ownPorts.begin(), ownPorts.end(), port) != ownPorts.end();
 }
 
 TcpSideLabels TcpProxyConnection::clientLabels(const Route& route,
@@ -141,6 +147,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   boost::system::error_code ignored;
   // Before detection: a server's greeting is relayed the moment it is decided.
   client_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  applyKeepalive(client_, traffic.keepalive, traffic.userTimeout);
   if (routed->direct) {
     co_await serveMeshInbound(*routed, {}, {});
     co_return;
@@ -155,6 +162,15 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     }
   }
 
+  if (role_.direction == Direction::inbound && !role_.fixedTarget &&
+      isProxyPort(routed->labelTarget.port())) {
+    // Redirected to us for one of our own ports (admin on a port init does not skip): the
+    // original destination would be the proxy itself, reached as if from inside the pod.
+    refuse("forbidden_target_port",
+           "port " + std::to_string(routed->labelTarget.port()) + " is the proxy's own",
+           routed->labelTarget);
+    co_return;
+  }
   const auto portClass = portClassOf(traffic, routed->labelTarget.port());
   DetectingConnector connector(
       client_, server_,
@@ -213,6 +229,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
                   outcome.detection.reason.empty() ? "-" : outcome.detection.reason);
   }
   server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
   auto serverMetrics = services_.metrics.side(serverLabels(*routed), shard);
   serverMetrics.open();
 
@@ -322,6 +339,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshOutbound(const Route& 
     refuse(connected.label, connected.detail, meshEndpoint);
     co_return;
   }
+  applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
   TcpSideLabels clientSide{Direction::outbound, Peer::src,    route.labelTarget,
                            "loopback",          std::nullopt, std::nullopt};
   TcpSideLabels serverSide{Direction::outbound, Peer::dst,
@@ -359,19 +377,15 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
     co_return;
   }
   const auto port = accepted.header.targetPort;
-  const auto& ownPorts = services_.mesh.proxyPorts;
-  if (std::find(ownPorts.begin(), ownPorts.end(), port) != ownPorts.end()) {
+  if (isProxyPort(port)) {
     refuse("forbidden_target_port", "port " + std::to_string(port) + " is the proxy's own",
            route.labelTarget);
     co_return;
   }
-  // The application listens on the pod's address or on loopback: loopback reaches both.
-  const auto& address = route.labelTarget.address();
-  const boost::asio::ip::tcp::endpoint target{
-      address.is_v4() ? boost::asio::ip::address(boost::asio::ip::address_v4::loopback())
-                      : boost::asio::ip::address(boost::asio::ip::address_v6::loopback()),
-      port};
-  const Route meshRoute{{address, port}, target, route.direct};
+  // The address the client reached us on (the pod's), as on the plain path: what the
+  // application keeps on loopback stays private to the pod.
+  const boost::asio::ip::tcp::endpoint target{route.labelTarget.address(), port};
+  const Route meshRoute{target, target, route.direct};
   TcpSideLabels clientSide{Direction::inbound, Peer::src,        meshRoute.labelTarget, {},
                            std::nullopt,       accepted.clientId};
   auto clientMetrics = services_.metrics.side(clientSide, shard);
@@ -384,6 +398,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
     clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
     co_return;
   }
+  applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
   auto serverMetrics = services_.metrics.side(serverLabels(meshRoute), shard);
   serverMetrics.open();
   PlainStream serverStream(server_);

@@ -94,6 +94,12 @@ TEST(InitCommandLineTest, EmptyIgnoreListClearsTheDefault) {
   EXPECT_TRUE(parsed.options.inboundPortsToIgnore.empty());
 }
 
+TEST(InitCommandLineTest, AdminPortIsParsed) {
+  EXPECT_EQ(parseWords({"init"}).options.adminPort, 4191);
+  EXPECT_EQ(parseWords({"init", "--admin-port", "9990"}).options.adminPort, 9990);
+  EXPECT_EQ(failure("init --admin-port 0"), "--admin-port: \"0\" is not a port (1-65535)");
+}
+
 TEST(InitCommandLineTest, BadValuesNameTheFlagAndTheValue) {
   EXPECT_EQ(failure("init --inbound-port 0"), "--inbound-port: \"0\" is not a port (1-65535)");
   EXPECT_EQ(failure("init --outbound-port http"),

@@ -125,6 +125,16 @@ TEST(IptablesRulesTest, FullOptionsOrderFollowsLinkerd) {
             "-m comment --comment wasmesh/intercept-outbound -j MESH_OUTPUT");
 }
 
+TEST(IptablesRulesTest, TheAdminPortIsIgnoredWhateverTheIgnoreList) {
+  InitOptions options;
+  options.inboundPortsToIgnore = PortSet{};
+  options.adminPort = 9990;
+  const IptablesRules rules(options, AddressFamily::ipv4);
+  EXPECT_EQ(ruleLines(rules.inboundRules()).front(),
+            "-p tcp -m multiport --dports 9990 -m comment --comment "
+            "wasmesh/ignore-inbound-ports -j RETURN");
+}
+
 TEST(IptablesRulesTest, SkipSubnetsAreSplitByFamily) {
   InitOptions options;
   options.skipSubnets = parseCidrList("10.0.0.0/8, fd00::/8, 172.16.0.0/12, 2001:db8::1").value();
@@ -219,12 +229,15 @@ TEST(IptablesRulesTest, EveryRuleCarriesAWasmeshComment) {
   }
 }
 
-TEST(IptablesRulesTest, EmptyIgnoreListsLeaveOnlyTheRedirect) {
+TEST(IptablesRulesTest, EmptyIgnoreListsLeaveTheAdminPortAndTheRedirect) {
   InitOptions options;
   options.inboundPortsToIgnore = PortSet{};
   const auto in = IptablesRules(options, AddressFamily::ipv4).inboundRules();
-  ASSERT_EQ(in.size(), 1U);
-  EXPECT_EQ(in[0].back(), "4143");
+  ASSERT_EQ(in.size(), 2U);
+  EXPECT_EQ(join(in[0]),
+            "-p tcp -m multiport --dports 4191 -m comment --comment "
+            "wasmesh/ignore-inbound-ports -j RETURN");
+  EXPECT_EQ(in[1].back(), "4143");
 }
 
 TEST(IptablesRulesTest, UninstallDeletesJumpsBeforeChains) {

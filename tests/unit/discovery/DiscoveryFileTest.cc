@@ -137,7 +137,8 @@ TEST_F(DiscoveryFileTest, ADirectoryAFifoOrAnOversizedFileIsAnError) {
   EXPECT_EQ(DiscoveryFile::read(path_).error(), path_ + ": cannot read: Is a directory");
   fs::remove(path_);
   ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
-  EXPECT_EQ(DiscoveryFile::read(path_).error(), path_ + ": is not a regular file");
+  EXPECT_EQ(DiscoveryFile::read(path_).error(),
+            path_ + ": is not a regular file (a FIFO, socket or device)");
   fs::remove(path_);
   replace("# " + std::string(DiscoveryFile::kMaxFileSize, 'x') + "\ndestinations: []\n");
   EXPECT_EQ(DiscoveryFile::read(path_).error(), path_ + ": is larger than 16 MiB");

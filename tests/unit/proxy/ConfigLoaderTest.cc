@@ -87,8 +87,13 @@ TEST(ConfigLoaderTest, PrintedDefaultsLoadToTheDefaults) {
   EXPECT_EQ(printed.outbound.idleTimeout, builtIn.outbound.idleTimeout);
   EXPECT_EQ(printed.shutdownGracePeriod, builtIn.shutdownGracePeriod);
   EXPECT_EQ(printed.tcpBufferSize, builtIn.tcpBufferSize);
-  EXPECT_EQ(printed.tcpMaxConnections, builtIn.tcpMaxConnections);
+  EXPECT_EQ(printed.adminShutdownEnabled, builtIn.adminShutdownEnabled);
+  EXPECT_EQ(printed.metricsMaxSeriesPerFamily, builtIn.metricsMaxSeriesPerFamily);
+  EXPECT_EQ(printed.metricsRetainIdle, builtIn.metricsRetainIdle);
   for (const auto side : {&Config::inbound, &Config::outbound}) {
+    EXPECT_EQ((printed.*side).maxConnections, (builtIn.*side).maxConnections);
+    EXPECT_EQ((printed.*side).keepalive, (builtIn.*side).keepalive);
+    EXPECT_EQ((printed.*side).userTimeout, (builtIn.*side).userTimeout);
     EXPECT_EQ((printed.*side).detectTimeout, (builtIn.*side).detectTimeout);
     EXPECT_EQ((printed.*side).opaquePorts, (builtIn.*side).opaquePorts);
     EXPECT_EQ((printed.*side).http1Ports, (builtIn.*side).http1Ports);
@@ -100,10 +105,12 @@ TEST(ConfigLoaderTest, ReadsEverySection) {
   const auto config = loadConfigFromString(R"(
 proxy: {workers: 3, shutdown_grace_period: 5s}
 log: {level: debug, format: json}
-admin: {listen: "0.0.0.0:4191"}
-inbound: {listen: ["10.0.0.1:4143"], connect_timeout: 100ms, idle_timeout: 5m}
-outbound: {listen: "127.0.0.1:4140, [::1]:4140", connect_timeout: 2s}
-tcp: {buffer_size: 16KiB, max_connections: 500}
+admin: {listen: "0.0.0.0:4191", shutdown_enabled: true}
+metrics: {max_series_per_family: 100, retain_idle: 1m}
+inbound: {listen: ["10.0.0.1:4143"], connect_timeout: 100ms, idle_timeout: 5m,
+          max_connections: 500, keepalive: 2s, user_timeout: 0s}
+outbound: {listen: "127.0.0.1:4140, [::1]:4140", connect_timeout: 2s, max_connections: auto}
+tcp: {buffer_size: 16KiB}
 routes:
   - {name: web, listen: "127.0.0.1:8080", target: "127.0.0.1:9090", direction: inbound}
 )",
@@ -117,11 +124,39 @@ routes:
   EXPECT_EQ(config.inbound.idleTimeout, milliseconds{300'000});
   EXPECT_EQ(config.outbound.listen.size(), 2U);
   EXPECT_EQ(config.tcpBufferSize, 16U * 1024U);
-  EXPECT_EQ(config.tcpMaxConnections, 500U);
+  EXPECT_TRUE(config.adminShutdownEnabled);
+  EXPECT_EQ(config.metricsMaxSeriesPerFamily, 100U);
+  EXPECT_EQ(config.metricsRetainIdle, milliseconds{60'000});
+  EXPECT_EQ(config.inbound.maxConnections, 500U);
+  EXPECT_EQ(config.inbound.keepalive, milliseconds{2000});
+  EXPECT_EQ(config.inbound.userTimeout, milliseconds{0});
+  EXPECT_EQ(config.outbound.maxConnections, 0U);
   ASSERT_EQ(config.routes.size(), 1U);
   EXPECT_EQ(config.routes[0].name, "web");
   EXPECT_EQ(config.routes[0].direction, Direction::inbound);
   EXPECT_EQ(formatSocketAddress(config.routes[0].target), "127.0.0.1:9090");
+}
+
+TEST(ConfigLoaderTest, ShutdownIsOffByDefaultAndBooleansAreStrict) {
+  EXPECT_FALSE(loadConfig(std::nullopt, {}).adminShutdownEnabled);
+  EXPECT_TRUE(
+      loadConfig(std::nullopt, {{"WASMESH_ADMIN_SHUTDOWN_ENABLED", "true"}}).adminShutdownEnabled);
+  try {
+    loadConfigFromString("admin: {shutdown_enabled: yes please}\n", {});
+    FAIL() << "accepted a non-boolean";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(),
+                 "admin.shutdown_enabled: \"yes please\" is not a boolean (true, false)");
+  }
+}
+
+TEST(ConfigLoaderTest, TheSharedConnectionLimitIsGoneWithAPointer) {
+  try {
+    loadConfigFromString("tcp: {max_connections: 500}\n", {});
+    FAIL() << "accepted tcp.max_connections";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("inbound.max_connections"), std::string::npos);
+  }
 }
 
 TEST(ConfigLoaderTest, EnvironmentOverridesTheFile) {
@@ -234,7 +269,8 @@ TEST(ConfigLoaderTest, UnreadableFileIsAnError) {
     loadConfig(std::string("/nonexistent/wasmesh.yaml"), {});
     FAIL() << "expected an error";
   } catch (const ConfigError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cannot read \"/nonexistent/wasmesh.yaml\""));
+    EXPECT_THAT(error.what(),
+                HasSubstr("--config: /nonexistent/wasmesh.yaml: cannot read: No such file"));
   }
 }
 

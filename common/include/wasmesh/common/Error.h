@@ -100,6 +100,11 @@ enum class errc {
   wasm_engine_failure,
   // A configuration value is neither an address nor a DNS name, with a port 1..65535.
   invalid_host_port,
+  // A path the proxy reads (configuration, certificate, key, token) is not a regular file:
+  // a FIFO, socket or device, which could stall the reader or never end.
+  not_regular_file,
+  // A file the proxy reads is larger than the limit for its kind.
+  file_too_large,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;

@@ -17,6 +17,10 @@ struct InitOptions {
   std::uint16_t outboundPort = 4140;
   // Admin (4191) and tap (4190): Prometheus and probes must reach the proxy itself.
   PortSet inboundPortsToIgnore{std::vector<PortSet::Range>{{4190, 4191}}};
+  // The proxy's configured admin port, ignored whatever --ignore-inbound-ports says: were it
+  // redirected, the inbound side would forward it to the admin server as if from inside
+  // the pod.
+  std::uint16_t adminPort = 4191;
   PortSet skipInboundPorts;
   PortSet skipOutboundPorts;
   std::vector<Cidr> skipSubnets;

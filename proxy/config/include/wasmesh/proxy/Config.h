@@ -29,6 +29,17 @@ struct TrafficConfig {
   PortSet http2Ports;
   // How long detection waits for the client's first bytes before going on as opaque.
   std::chrono::milliseconds detectTimeout{10'000};
+  // Connections this side serves at once; further ones are reset. Each side has its own
+  // budget, so a remote flood of inbound connections cannot starve the app's outbound
+  // ones. 0 until loading resolves it from RLIMIT_NOFILE (see resolveConnectionLimits).
+  std::uint32_t maxConnections = 0;
+  // TCP keepalive on accepted and connected sockets (0: off): a peer that vanished without
+  // a FIN or RST is noticed after keepalive + 3 probes a third of it apart, not at the idle
+  // timeout. Linkerd's chart uses 10 s.
+  std::chrono::milliseconds keepalive{10'000};
+  // TCP_USER_TIMEOUT (0: the kernel's default): how long sent data may stay unacknowledged
+  // before the connection is dropped, which keepalive alone does not bound.
+  std::chrono::milliseconds userTimeout{30'000};
 };
 
 enum class PortClass { detect, opaque, http1, http2 };
@@ -78,12 +89,19 @@ struct Config {
   LogFormat logFormat = LogFormat::plain;
   // admin.*
   boost::asio::ip::tcp::endpoint adminListen;
+  // POST /shutdown starts the drain. Off by default, as in Linkerd: the application shares
+  // the pod's loopback, so any process in the pod could stop its sidecar.
+  bool adminShutdownEnabled = false;
+  // metrics.*: every series is bounded, since peers choose some label values.
+  std::size_t metricsMaxSeriesPerFamily = 5000;
+  // Series no connection or request has used for this long are dropped (Linkerd's
+  // METRICS_RETAIN_IDLE); 0 keeps them for good.
+  std::chrono::milliseconds metricsRetainIdle{600'000};
   // inbound.* / outbound.*
   TrafficConfig inbound;
   TrafficConfig outbound;
   // tcp.*
   std::size_t tcpBufferSize = std::size_t{64} * 1024;
-  std::uint32_t tcpMaxConnections = 100'000;
   // identity.*
   IdentityConfig identity;
   // discovery.*: the watched file mapping destination addresses to mesh identities

@@ -66,7 +66,12 @@ class ProxyRuntime {
   void startDiscovery();
   bool isReady() const;
   void bindListeners();
+  void resolveConnectionBudget();
+  std::uint32_t activeConnections() const;
+  void awaitSignal();
   void beginDrain(const std::string& reason);
+  // A second SIGTERM/SIGINT while draining: what a second Ctrl-C means to an operator.
+  void endDrainNow(const std::string& reason);
   void pollDrain();
   void finish();
 
@@ -74,7 +79,9 @@ class ProxyRuntime {
   metrics::Registry registry_;
   TcpMetrics tcpMetrics_;
   DetectMetrics detectMetrics_;
-  ConnectionLimiter limiter_;
+  // One budget per direction; made in run(), once the descriptor limit is known.
+  std::unique_ptr<ConnectionLimiter> inboundLimiter_;
+  std::unique_ptr<ConnectionLimiter> outboundLimiter_;
   boost::asio::io_context mainContext_{1};
   boost::asio::signal_set signals_;
   AdminServer admin_;

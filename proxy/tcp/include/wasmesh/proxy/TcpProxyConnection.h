@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "wasmesh/proxy/BufferPool.h"
 #include "wasmesh/proxy/ByteStream.h"
 #include "wasmesh/proxy/Config.h"
+#include "wasmesh/proxy/ConnectionLimiter.h"
 #include "wasmesh/proxy/DetectMetrics.h"
 #include "wasmesh/proxy/DiscoveryFile.h"
 #include "wasmesh/proxy/ProtocolDetector.h"
@@ -30,19 +30,8 @@ struct ListenerRole {
   // The direction's timeouts and port classes. Never null: it points into the runtime's
   // Config, which outlives every connection, so copying a role per connection is cheap.
   const TrafficConfig* traffic = nullptr;
-};
-
-// Caps the connections a proxy serves at once, across workers.
-class ConnectionLimiter {
- public:
-  explicit ConnectionLimiter(std::uint32_t limit) : limit_(limit) {}
-  bool tryAcquire() noexcept;
-  void release() noexcept { active_.fetch_sub(1, std::memory_order_relaxed); }
-  std::uint32_t active() const noexcept { return active_.load(std::memory_order_relaxed); }
-
- private:
-  std::uint32_t limit_;
-  std::atomic<std::uint32_t> active_{0};
+  // The direction's connection budget, owned by the runtime. Never null.
+  ConnectionLimiter* limiter = nullptr;
 };
 
 // What meshed connections need, shared by all workers. Owned by the runtime.
@@ -51,8 +40,9 @@ struct MeshServices {
   const identity::IdentityStore* identities = nullptr;
   // Null without a discovery file: no destination is meshed.
   const DiscoveryFile* discovery = nullptr;
-  // Ports the proxy itself listens on: a mesh connection may not ask for them, or a remote
-  // client could reach the outbound listener (and leave with this pod's identity) or admin.
+  // Ports the proxy itself listens on: no inbound connection may be forwarded to them, or a
+  // remote client could reach the outbound listener (and leave with this pod's identity) or
+  // the admin server as if from inside the pod.
   std::vector<std::uint16_t> proxyPorts;
 };
 
@@ -62,9 +52,9 @@ struct WorkerServices {
   BufferPool& buffers;
   TcpMetrics& metrics;
   DetectMetrics& detectMetrics;
-  ConnectionLimiter& limiter;
   const MeshServices& mesh;
-  // Mesh refusals are logged through it: a peer must not be able to flood the log.
+  // Refusals (mesh, connection limit) are logged through it: a peer must not be able to
+  // flood the log.
   LogThrottle& refusalLog;
 };
 
@@ -109,6 +99,9 @@ class TcpProxyConnection final : public Abortable {
                                      TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
   // Refuses the client with a reset (a failed upstream must not look like an empty answer).
   void resetBoth();
+  // Inbound: whether `port` is one of the proxy's own listeners, which no inbound connection
+  // may be forwarded to.
+  bool isProxyPort(std::uint16_t port) const;
   // Counts and logs a mesh refusal; `target` names the destination in outbound logs.
   void refuse(std::string_view label, const std::string& detail,
               const boost::asio::ip::tcp::endpoint& target);
