@@ -158,10 +158,9 @@ cat >wasmesh-b.yaml <<EOF
 # client certificate required, ALPN $alpn, SNI $server_name, then the
 # transport header naming the target port on 127.0.0.1.
 proxy: {workers: $workers}
-tcp: {max_connections: $max_conns}
 log: {level: info}
 admin: {listen: '127.0.0.1:$wasmesh_admin_b'}
-inbound: {listen: ['127.0.0.1:$wasmesh_mesh']}
+inbound: {listen: ['127.0.0.1:$wasmesh_mesh'], max_connections: $max_conns}
 outbound: {listen: []}
 identity: {id: '$server_id', trust_anchors: CA/ca.crt, cert_file: DB/tls.crt, key_file: DB/tls.key}
 EOF
@@ -175,11 +174,10 @@ cat >wasmesh-a.yaml <<EOF
 # A: client side. Both routes target 127.0.0.1, a discovered destination with a mesh port,
 # so A connects to B's mesh port with mesh TLS and asks B for the target port.
 proxy: {workers: $workers}
-tcp: {max_connections: $max_conns}
 log: {level: info}
 admin: {listen: '127.0.0.1:$wasmesh_admin_a'}
 inbound: {listen: []}
-outbound: {listen: []}
+outbound: {listen: [], max_connections: $max_conns}
 routes:
   - {name: iperf, direction: outbound, listen: '127.0.0.1:${iperf_front[wasmesh]}', target: '127.0.0.1:$iperf_port'}
   - {name: echo, direction: outbound, listen: '127.0.0.1:${echo_front[wasmesh]}', target: '127.0.0.1:$echo_port'}

@@ -113,11 +113,10 @@ max_conns=$(( ($(ulimit -Hn) - 200) / 2 ))
 
 cat >"$work/wasmesh.yaml" <<EOF
 proxy: {workers: $workers}
-tcp: {max_connections: $max_conns}
 log: {level: info}   # info logs no per-connection lines; "ready" is info
 admin: {listen: "127.0.0.1:$wasmesh_admin"}
 inbound: {listen: []}
-outbound: {listen: []}
+outbound: {listen: [], max_connections: $max_conns}   # the routes are outbound
 routes:
   - {name: iperf, listen: "127.0.0.1:${iperf_front[wasmesh]}", target: "127.0.0.1:$iperf_port"}
   - {name: echo, listen: "127.0.0.1:${echo_front[wasmesh]}", target: "127.0.0.1:$echo_port"}
