@@ -1,7 +1,5 @@
 // The admin server under hostile clients: scrapes that never read, idle connections that
 // would lock the probes out, malformed requests.
-#include "wasmesh/proxy/AdminServer.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -11,6 +9,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "wasmesh/proxy/AdminServer.h"
 
 namespace wasmesh::proxy {
 namespace {

@@ -1,6 +1,6 @@
-#include "wasmesh/proxy/DescriptorBudget.h"
-
 #include <gtest/gtest.h>
+
+#include "wasmesh/proxy/DescriptorBudget.h"
 
 namespace wasmesh::proxy {
 namespace {
