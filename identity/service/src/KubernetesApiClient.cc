@@ -1,8 +1,6 @@
 #include "wasmesh/identity/KubernetesApiClient.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <cstdlib>
-#include <stdexcept>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -11,6 +9,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstdlib>
+#include <stdexcept>
 
 #include "wasmesh/identity/TrustAnchors.h"
 
