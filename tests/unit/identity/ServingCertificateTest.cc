@@ -1,9 +1,9 @@
-#include "wasmesh/identity/ServingCertificate.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "wasmesh/identity/ServingCertificate.h"
 
 namespace wasmesh::identity {
 namespace {

@@ -107,15 +107,15 @@ TEST(TokenReviewCodecTest, WithAudiencesTheApiServerMustGrantOne) {
            R"("user":{"username":"system:serviceaccount:ns1:sa1"}}})";
   };
   const std::vector<std::string> wanted{"identity.wasmesh.io"};
-  EXPECT_EQ(parseTokenReviewResponse(body(R"("audiences":["identity.wasmesh.io"],)"), wanted)
-                .value(),
-            (ServiceAccount{"ns1", "sa1"}));
+  EXPECT_EQ(
+      parseTokenReviewResponse(body(R"("audiences":["identity.wasmesh.io"],)"), wanted).value(),
+      (ServiceAccount{"ns1", "sa1"}));
   EXPECT_EQ(parseTokenReviewResponse(body(""), wanted).error(), errc::unauthenticated)
       << "an API server that ignores audiences proves nothing about them";
-  EXPECT_EQ(parseTokenReviewResponse(body(R"("audiences":["https://kubernetes.default.svc"],)"),
-                                     wanted)
-                .error(),
-            errc::unauthenticated);
+  EXPECT_EQ(
+      parseTokenReviewResponse(body(R"("audiences":["https://kubernetes.default.svc"],)"), wanted)
+          .error(),
+      errc::unauthenticated);
   EXPECT_TRUE(parseTokenReviewResponse(body(""), {})) << "no audiences asked, none checked";
 }
 
