@@ -1,8 +1,9 @@
 """Injected manifests, run for real: two Deployments go through `wasmesh inject`, and the
 pod spec it writes runs in e2e pods as the kubelet would run it (tests/e2e/kubelet.py): the
-init container's rules with NET_ADMIN and NET_RAW only, the proxy as a native sidecar with
-its command, environment, volumes and startup probe, as uid 2102 with a read-only root, then
-the application. A local identity service (token files standing in for TokenReview) gives
+init container's rules with NET_ADMIN and NET_RAW only, then the proxy with its command,
+environment and volumes, as uid 2102 with a read-only root (db's as a native sidecar whose
+startup probe the application waits for, web's as a regular container whose postStart hook,
+`wasmesh await`, it waits for), then the application. A local identity service (token files standing in for TokenReview) gives
 the proxies their certificates, and a real Prometheus scrapes them with the shipped scrape
 configuration (deploy/k8s/prometheus-scrape-config.yaml).
 
@@ -60,6 +61,7 @@ spec:
       annotations:
         linkerd.io/inject: enabled
         config.linkerd.io/proxy-cpu-limit: "2"
+        config.wasmesh.io/proxy-enable-native-sidecar: "false"
     spec:
       serviceAccountName: web
       containers:
@@ -195,6 +197,14 @@ class KubernetesPodsTest(pods.PodTestCase):
                 proxy_spec = runner.container("wasmesh-proxy")
                 self.assertTrue(runner.probe(proxy_spec["readinessProbe"]))
                 self.assertTrue(runner.probe(proxy_spec["livenessProbe"]))
+        # db's proxy is a native sidecar, web's a regular container, first, with its hook.
+        db_spec, web_spec = STATE["pods"]["db"]["spec"], STATE["pods"]["web"]["spec"]
+        self.assertEqual([c["name"] for c in db_spec["initContainers"]],
+                         ["wasmesh-init", "wasmesh-proxy"])
+        self.assertEqual(db_spec["initContainers"][1]["restartPolicy"], "Always")
+        self.assertEqual([c["name"] for c in web_spec["containers"]], ["wasmesh-proxy", "web"])
+        self.assertEqual(web_spec["containers"][0]["lifecycle"]["postStart"]["exec"]["command"],
+                         [kubelet.IMAGE_BINARY, "await", "--timeout", "2m"])
         db_log = "\n".join(proxy_process("db").lines)
         self.assertIn("does not exist yet; no destination is meshed until it appears", db_log)
         self.assertIn("discovery: 1 destinations loaded", "\n".join(proxy_process("web").lines))
