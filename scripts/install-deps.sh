@@ -62,6 +62,15 @@ if [ ${#missing[@]} -ne 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
+# npm for the test suite's npm packages (scripts/install-npm.sh): any Node.js with npm will
+# do, so a machine that has one keeps it; otherwise Debian's.
+if [ "${1:-build}" != build ] && ! command -v npm >/dev/null; then
+  echo "installing: nodejs npm" >&2
+  apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    nodejs npm >/dev/null
+fi
+
 # V8 for the wasm host: libnode108 + libnode-dev unpacked into a private prefix. The marker
 # file names the version unpacked, so a half-finished unpack is redone.
 libnode_prefix=${WASMESH_LIBNODE_PREFIX:-/opt/wasmesh-libnode}

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
+scripts/install-npm.sh tests/k8s-schema
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DWASMESH_WERROR=ON >/dev/null
 cmake --build build-test -j"$(nproc)"
 cd build-test

@@ -40,6 +40,10 @@ POD_ADDRESSES = {
     "a": ("10.213.0.1", "fd00:213::1"),
     "b": ("10.213.0.2", "fd00:213::2"),
 }
+# With node=True the pods hang off a bridge in a third namespace, the "node", which has this
+# address on it: what runs there (an identity service, Prometheus) reaches the pods as a
+# Kubernetes node's processes do.
+NODE_ADDRESSES = ("10.213.0.254", "fd00:213::fe")
 
 
 def proxy_config(workers=2, admin_extra=""):
@@ -140,12 +144,13 @@ def remove_stale_namespaces():
 class App:
     """A process in a pod whose stdout lines are collected as they arrive."""
 
-    def __init__(self, namespace, command):
+    def __init__(self, namespace, command, env=None):
         self.command = command
         self.process = subprocess.Popen(["ip", "netns", "exec", namespace] + command,
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True,
-                                        env=harness.proxy_environment(),
+                                        env=env if env is not None else
+                                        harness.proxy_environment(),
                                         preexec_fn=_die_with_parent)
         self.lines = []
         self._cond = threading.Condition()
@@ -181,6 +186,8 @@ class App:
             self.process.kill()
         self.process.wait()
         self._reader.join(timeout=5)
+        if not self._reader.is_alive():
+            self.process.stdout.close()
 
 
 class PodProxy:
@@ -351,9 +358,13 @@ class Pod:
 class PodNetwork:
     """Pods a and b joined by a veth pair, rules installed, proxies running."""
 
-    def __init__(self, a_init=(), b_init=(), a_config=None, b_config=None):
+    def __init__(self, a_init=(), b_init=(), a_config=None, b_config=None, node=False,
+                 bare=False):
+        """bare: the namespaces and links only, no rules and no proxies (the caller runs
+        them, as tests/e2e/kubelet.py does from a pod spec)."""
         self.pods = {name: Pod(name, *POD_ADDRESSES[name]) for name in ("a", "b")}
         self.a, self.b = self.pods["a"], self.pods["b"]
+        self.node = Pod("node", *NODE_ADDRESSES) if node else None
         self._namespaces = []
         self._closed = False
         self._previous_handlers = {}
@@ -362,11 +373,13 @@ class PodNetwork:
         try:
             remove_stale_namespaces()
             self._create()
-            # What init printed, per pod (it warns there when IPv6 NAT is unusable).
             self.init_output = {}
-            # A kernel without IPv6 NAT makes init keep IPv4 only (docs/init.md): init's
-            # words, for the IPv6 cases to skip with; empty when both families are set up.
             self.ipv6_skipped = ""
+            if bare:
+                return
+            # What init printed, per pod (it warns there when IPv6 NAT is unusable), and
+            # init's words when a kernel without IPv6 NAT made it keep IPv4 only
+            # (docs/init.md), for the IPv6 cases to skip with.
             for pod, flags in ((self.a, a_init), (self.b, b_init)):
                 result = pod.init(*flags)
                 self.init_output[pod.name] = result.stdout + result.stderr
@@ -390,13 +403,16 @@ class PodNetwork:
             self._previous_handlers[sig] = signal.signal(sig, interrupted)
 
     def _create(self):
-        for pod in self.pods.values():
+        for pod in list(self.pods.values()) + ([self.node] if self.node else []):
             run(["ip", "netns", "add", pod.namespace])
             self._namespaces.append(pod.namespace)
             run(["ip", "-n", pod.namespace, "link", "set", "lo", "up"])
-        # Created with both ends already in the pods, so no name can clash with the host's.
-        run(["ip", "link", "add", "eth0", "netns", self.a.namespace, "type", "veth",
-             "peer", "name", "eth0", "netns", self.b.namespace])
+        if self.node:
+            self._create_bridge()
+        else:
+            # Created with both ends already in the pods, so no name can clash with the host's.
+            run(["ip", "link", "add", "eth0", "netns", self.a.namespace, "type", "veth",
+                 "peer", "name", "eth0", "netns", self.b.namespace])
         for pod in self.pods.values():
             ns = pod.namespace
             run(["ip", "-n", ns, "addr", "add", f"{pod.ipv4}/24", "dev", "eth0"])
@@ -417,13 +433,25 @@ class PodNetwork:
                 raise RuntimeError(f"pod link not up:\n{states}\n{links}")
             time.sleep(0.05)
 
+    def _create_bridge(self):
+        node = self.node.namespace
+        run(["ip", "-n", node, "link", "add", "br0", "type", "bridge"])
+        for pod in self.pods.values():
+            run(["ip", "link", "add", "eth0", "netns", pod.namespace, "type", "veth",
+                 "peer", "name", f"veth-{pod.name}", "netns", node])
+            run(["ip", "-n", node, "link", "set", f"veth-{pod.name}", "master", "br0", "up"])
+        run(["ip", "-n", node, "addr", "add", f"{self.node.ipv4}/24", "dev", "br0"])
+        run(["ip", "-n", node, "-6", "addr", "add", f"{self.node.ipv6}/64", "dev", "br0",
+             "nodad"])
+        run(["ip", "-n", node, "link", "set", "br0", "up"])
+
     def close(self):
         """Idempotent: stops apps and proxies, kills anything left in our namespaces,
         deletes them (which deletes the veth pair)."""
         if self._closed:
             return
         self._closed = True
-        for pod in self.pods.values():
+        for pod in list(self.pods.values()) + ([self.node] if self.node else []):
             try:
                 pod.stop_apps()
             except Exception:

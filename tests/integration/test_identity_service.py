@@ -82,6 +82,7 @@ class FakeKubernetesApi:
     def __init__(self, directory, verdicts):
         self.verdicts = verdicts  # token -> username, or None for authenticated: false
         self.status = 201
+        self.grant_audiences = True  # as an API server that knows the token's audiences
         self.requests = []
         cert, key = os.path.join(directory, "api.crt"), os.path.join(directory, "api.key")
         openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -107,6 +108,8 @@ class FakeKubernetesApi:
                            "user": {"username": username, "uid": "1",
                                     "groups": ["system:serviceaccounts"]}}
                           if username else {"authenticated": False, "error": "invalid token"})
+                if username and api.grant_audiences:
+                    status["audiences"] = body["spec"].get("audiences", [])
                 self.reply(201, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
                                  "metadata": {}, "spec": body["spec"], "status": status})
 
@@ -252,6 +255,12 @@ class IdentityServiceTest(unittest.TestCase):
             self.assertEqual(review["apiVersion"], "authentication.k8s.io/v1")
             self.assertEqual(review["kind"], "TokenReview")
             self.assertEqual(review["spec"]["token"], WEB_TOKEN)
+            self.assertEqual(review["spec"]["audiences"], ["identity.wasmesh.io"],
+                             "the audience wasmesh inject projects tokens for")
+            api.grant_audiences = False
+            self.assertEqual(self.post(self.request_for(WEB), port=service.port)[0], 401,
+                             "a verdict that does not name the audience proves nothing")
+            api.grant_audiences = True
             self.assertEqual(self.post(self.request_for(WEB), token="unknown-token-00000000",
                                        port=service.port)[0], 401)
             self.assertEqual(self.post(self.request_for(WEB), token="node-token-0000000000",

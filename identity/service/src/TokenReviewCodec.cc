@@ -21,7 +21,8 @@ std::string tokenReviewRequestBody(std::string_view token,
   return boost::json::serialize(review);
 }
 
-Result<ServiceAccount> parseTokenReviewResponse(std::string_view body) {
+Result<ServiceAccount> parseTokenReviewResponse(std::string_view body,
+                                                const std::vector<std::string>& audiences) {
   boost::system::error_code error;
   const auto parsed = boost::json::parse(body, error);
   if (error || !parsed.is_object())
@@ -36,6 +37,18 @@ Result<ServiceAccount> parseTokenReviewResponse(std::string_view body) {
   const auto* authenticated = status->get_object().if_contains("authenticated");
   if (authenticated == nullptr || !authenticated->is_bool() || !authenticated->get_bool())
     return errc::unauthenticated;
+  if (!audiences.empty()) {
+    const auto* granted = status->get_object().if_contains("audiences");
+    bool matched = false;
+    if (granted != nullptr && granted->is_array()) {
+      for (const auto& audience : granted->get_array()) {
+        for (const auto& wanted : audiences)
+          matched = matched || (audience.is_string() && audience.get_string() == wanted);
+      }
+    }
+    if (!matched)
+      return errc::unauthenticated;
+  }
   const auto* user = status->get_object().if_contains("user");
   if (user == nullptr || !user->is_object())
     return errc::unauthenticated;

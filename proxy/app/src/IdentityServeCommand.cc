@@ -63,22 +63,14 @@ std::unique_ptr<identity::TokenAuthenticator> makeAuthenticator(
   if (!options.kubernetes)
     throw UsageError("--token-file or --kubernetes is required: how are tokens to be checked?");
   identity::KubernetesApi api;
-  std::string address = options.kubernetesApi;
-  if (address.empty()) {
-    const char* host = std::getenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
-    const char* port = std::getenv("KUBERNETES_SERVICE_PORT");  // NOLINT(concurrency-mt-unsafe)
-    if (host == nullptr)
-      throw UsageError(
-          "--kubernetes: not in a pod (no KUBERNETES_SERVICE_HOST); give --kubernetes-api");
-    address = std::string(host) + ":" + (port != nullptr ? port : "443");
+  try {
+    api = identity::kubernetesApiAt(options.kubernetesApi, options.kubernetesCa,
+                                    options.kubernetesToken);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(error.what());
   }
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    throw UsageError("--kubernetes-api: \"" + address + "\" is not host:port");
-  api.host = address.substr(0, colon);
-  api.port = address.substr(colon + 1);
-  api.caFile = options.kubernetesCa;
-  api.tokenFile = options.kubernetesToken;
+  if (!options.kubernetesAudience.empty())
+    api.audiences = {options.kubernetesAudience};
   return std::make_unique<identity::TokenReviewClient>(std::move(api));
 }
 
@@ -102,6 +94,11 @@ void addIdentityServeOptions(CLI::App& serve, IdentityServeOptions& options) {
   serve
       .add_option("--kubernetes-token-file", options.kubernetesToken,
                   "The service's own service-account token")
+      ->capture_default_str();
+  serve
+      .add_option("--kubernetes-audience", options.kubernetesAudience,
+                  "The audience tokens must be issued for (\"\" accepts any the API server "
+                  "takes)")
       ->capture_default_str();
   serve.add_option("--log-level", options.logLevel, "trace, debug, info, warn, error")
       ->capture_default_str();

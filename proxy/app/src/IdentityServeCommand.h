@@ -17,6 +17,8 @@ struct IdentityServeOptions {
   std::string kubernetesApi;  // host:port; default $KUBERNETES_SERVICE_HOST:$..._PORT
   std::string kubernetesCa = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
   std::string kubernetesToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  // What `wasmesh inject` projects the proxies' tokens for (docs/kubernetes.md).
+  std::string kubernetesAudience = "identity.wasmesh.io";
   std::string logLevel = "info";
 };
 

@@ -5,9 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "AwaitCommand.h"
 #include "DemoCommand.h"
 #include "IdentityCommand.h"
 #include "IdentityServeCommand.h"
+#include "InjectCommand.h"
+#include "InjectorServeCommand.h"
+#include "InstallCommand.h"
 #include "ProxyCommand.h"
 #include "WasmCommand.h"
 #include "wasmesh/deploy/InitCommandLine.h"
@@ -54,6 +58,32 @@ int main(int argc, char** argv) {
   wasmesh::app::WasmOptions wasmOptions;
   wasmesh::app::addWasmCommands(*wasm, wasmOptions);
 
+  auto* inject = app.add_subcommand(
+      "inject", "Add the sidecar to Kubernetes manifests (YAML or JSON) whose annotations ask");
+  wasmesh::app::InjectOptions injectOptions;
+  wasmesh::app::addInjectOptions(*inject, injectOptions, false);
+  auto* uninject =
+      app.add_subcommand("uninject", "Remove from Kubernetes manifests what inject added");
+  wasmesh::app::InjectOptions uninjectOptions;
+  wasmesh::app::addInjectOptions(*uninject, uninjectOptions, true);
+
+  auto* install = app.add_subcommand(
+      "install", "Print the control plane's manifests (identity, injector, Prometheus)");
+  wasmesh::app::InstallCommandOptions installOptions;
+  wasmesh::app::addInstallOptions(*install, installOptions);
+
+  auto* injector = app.add_subcommand("injector", "The proxy injector (admission webhook)");
+  injector->require_subcommand(1);
+  auto* injectorServe = injector->add_subcommand(
+      "serve", "Serve the mutating admission webhook that injects the sidecar into new pods");
+  wasmesh::app::InjectorServeOptions injectorServeOptions;
+  wasmesh::app::addInjectorServeOptions(*injectorServe, injectorServeOptions);
+
+  auto* await = app.add_subcommand(
+      "await", "Wait until the proxy is ready (a postStart hook of the proxy container)");
+  wasmesh::app::AwaitOptions awaitOptions;
+  wasmesh::app::addAwaitOptions(*await, awaitOptions);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -74,5 +104,15 @@ int main(int argc, char** argv) {
     return wasmesh::app::runIdentity(identityOptions, std::cout, std::cerr);
   if (*wasm)
     return wasmesh::app::runWasm(wasmOptions, std::cout, std::cerr);
+  if (*inject)
+    return wasmesh::app::runInject(injectOptions, false, std::cin, std::cout, std::cerr);
+  if (*uninject)
+    return wasmesh::app::runInject(uninjectOptions, true, std::cin, std::cout, std::cerr);
+  if (*install)
+    return wasmesh::app::runInstall(installOptions, std::cout, std::cerr);
+  if (*injectorServe)
+    return wasmesh::app::runInjectorServe(injectorServeOptions);
+  if (*await)
+    return wasmesh::app::runAwait(awaitOptions, std::cerr);
   return 2;
 }

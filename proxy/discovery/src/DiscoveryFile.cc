@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
 #include <utility>
 
 #include "wasmesh/common/RegularFile.h"
@@ -35,6 +39,17 @@ DiscoveryFileResult DiscoveryFile::open(const boost::asio::any_io_executor& exec
   // Watch before reading: a change landing between the two is then seen by the first poll
   // (at worst the same content is read twice), never missed.
   file->watcher_.start();
+  // A file not written yet, in a directory that exists, is how an optional ConfigMap that
+  // no controller has created yet looks in a pod: start with no destination and load it
+  // when it appears. A missing directory is a wrong path, refused like any bad file.
+  struct stat info {};
+  const auto parent = std::filesystem::path(file->path_).parent_path();
+  if (::stat(file->path_.c_str(), &info) != 0 && errno == ENOENT &&
+      (parent.empty() || std::filesystem::is_directory(parent))) {
+    spdlog::warn("discovery: {} does not exist yet; no destination is meshed until it appears",
+                 file->path_);
+    return file;
+  }
   auto table = read(file->path_);
   if (!table)
     return std::move(table.error());

@@ -117,7 +117,23 @@ class DiscoveryFileTest : public ::testing::Test {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> logs_;
 };
 
-TEST_F(DiscoveryFileTest, AMissingFileAtStartIsAnError) {
+TEST_F(DiscoveryFileTest, AMissingFileAtStartMeshesNothingUntilItAppears) {
+  // An optional ConfigMap volume no controller has filled yet: the directory, no file.
+  const auto opened = open();
+  ASSERT_TRUE(opened) << opened.error();
+  auto& file = **opened;
+  EXPECT_EQ(file.current()->size(), 0U);
+  EXPECT_EQ(destinations(), 0);
+  EXPECT_EQ(lastLog(), "warning discovery: " + path_ +
+                           " does not exist yet; no destination is meshed until it appears");
+  replace(kTwoDestinations);
+  ASSERT_TRUE(runUntil([&] { return reloads("ok") == 1; }));
+  EXPECT_EQ(file.current()->size(), 2U);
+  EXPECT_EQ(destinations(), 2);
+}
+
+TEST_F(DiscoveryFileTest, AMissingDirectoryAtStartIsAnError) {
+  path_ = (dir_ / "nowhere" / "discovery.yaml").string();
   const auto file = open();
   ASSERT_FALSE(file);
   EXPECT_EQ(file.error(), path_ + ": cannot read: No such file or directory");

@@ -101,6 +101,24 @@ TEST(TokenReviewCodecTest, ResponsesAreJudgedStrictly) {
   EXPECT_EQ(parseTokenReviewResponse("<html>").error(), errc::token_review_unavailable);
 }
 
+TEST(TokenReviewCodecTest, WithAudiencesTheApiServerMustGrantOne) {
+  const auto body = [](std::string_view audiences) {
+    return R"({"kind":"TokenReview","status":{"authenticated":true,)" + std::string(audiences) +
+           R"("user":{"username":"system:serviceaccount:ns1:sa1"}}})";
+  };
+  const std::vector<std::string> wanted{"identity.wasmesh.io"};
+  EXPECT_EQ(
+      parseTokenReviewResponse(body(R"("audiences":["identity.wasmesh.io"],)"), wanted).value(),
+      (ServiceAccount{"ns1", "sa1"}));
+  EXPECT_EQ(parseTokenReviewResponse(body(""), wanted).error(), errc::unauthenticated)
+      << "an API server that ignores audiences proves nothing about them";
+  EXPECT_EQ(
+      parseTokenReviewResponse(body(R"("audiences":["https://kubernetes.default.svc"],)"), wanted)
+          .error(),
+      errc::unauthenticated);
+  EXPECT_TRUE(parseTokenReviewResponse(body(""), {})) << "no audiences asked, none checked";
+}
+
 TEST(CertificateApiTest, RequestRoundTripAndLimits) {
   const CertificateRequest request{"spiffe://td/ns/a/sa/b", "-----BEGIN CERTIFICATE REQUEST-----"};
   const auto parsed = parseCertificateRequest(certificateRequestBody(request)).value();

@@ -34,8 +34,10 @@ class DiscoveryFile {
   // Larger files are refused rather than read: thousands of destinations take well under 1 MiB.
   static constexpr std::size_t kMaxFileSize = std::size_t{16} << 20U;
 
-  // Reads and parses `path` now: a missing, unreadable or invalid file is the error, which
-  // the caller turns into a start-up failure. Then polls the file every `pollPeriod` on
+  // Reads and parses `path` now: an unreadable or invalid file, or one whose directory is
+  // missing, is the error, which the caller turns into a start-up failure. A file missing
+  // from a directory that exists (an optional ConfigMap not created yet) starts an empty
+  // table, with a warning, and is loaded when it appears. Then polls the file every `pollPeriod` on
   // `executor`. Registers wasmesh_discovery_reloads_total and wasmesh_discovery_destinations
   // on `registry`, recording in `metricsShard` (the shard of the executor's thread).
   static DiscoveryFileResult open(
