@@ -1,7 +1,6 @@
 #include "wasmesh/proxy/DiscoveryFile.h"
 
 #include <spdlog/spdlog.h>
-
 #include <sys/stat.h>
 
 #include <cerrno>
