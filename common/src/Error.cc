@@ -110,6 +110,9 @@ class WasmeshCategory final : public boost::system::error_category {
         return "is not a regular file (a FIFO, socket or device)";
       case errc::file_too_large:
         return "is larger than the limit for this kind of file";
+      case errc::invalid_default_policy:
+        return "is not a default policy (all-unauthenticated, all-authenticated, "
+               "cluster-unauthenticated, cluster-authenticated, deny, audit)";
     }
     return "unknown wasmesh error";
   }

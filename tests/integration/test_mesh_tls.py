@@ -122,10 +122,11 @@ class MeshTlsTest(unittest.TestCase):
                 f"  cert_file: {self.path(name, 'tls.crt')}\n"
                 f"  key_file: {self.path(name, 'tls.key')}\n")
 
-    def start_server_proxy(self, anchors=None, detect_timeout="10s"):
+    def start_server_proxy(self, anchors=None, detect_timeout="10s", inbound_extra=""):
         host = f"'[{self.HOST}]:0'" if ":" in self.HOST else f"'{self.HOST}:0'"
         config = (f"proxy: {{workers: 1}}\nadmin: {{listen: {host}}}\n"
-                  f"inbound: {{listen: [{host}], detect_timeout: {detect_timeout}}}\n"
+                  f"inbound: {{listen: [{host}], detect_timeout: {detect_timeout}"
+                  f"{inbound_extra}}}\n"
                   "outbound: {listen: []}\n"
                   + self.identity_yaml(DB, "db", anchors))
         proxy = Proxy(config)
@@ -275,6 +276,67 @@ class MeshTlsTest(unittest.TestCase):
         proxy.wait_metric("tcp_open_total", 1, direction="inbound", peer="src", tls="true",
                           client_id=WEB)
         self.assertEqual(proxy.metric("inbound_tcp_detect_http_results_total"), 1)
+
+    # -- the default inbound policy -------------------------------------------------------
+
+    def test_all_authenticated_admits_mesh_clients_and_refuses_plain_ones(self):
+        """inbound.default_policy: all-authenticated. A meshed client is served on the direct
+        path and on the redirected path; a plain client of an inbound route is refused before
+        the application hears of it, and counted."""
+        server = self.start_server_proxy(inbound_extra=", default_policy: all-authenticated")
+        client = self.start_client_proxy(server, self.app.port)
+        self.assertEqual(echo_through(*client.address("route app"), b"meshed"), b"meshed")
+        server.wait_metric("inbound_tcp_authz_allow_total", 1, authz_name="all-authenticated",
+                           tls="true")
+        host = f"[{self.HOST}]" if ":" in self.HOST else self.HOST
+        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: '{host}:0'}}\n"
+                  "inbound: {listen: [], default_policy: all-authenticated}\n"
+                  "outbound: {listen: []}\n"
+                  f"routes:\n  - {{name: app, direction: inbound, listen: '{host}:0', "
+                  f"target: '{host}:{self.app.port}'}}\n" + self.identity_yaml(DB, "db"))
+        proxy = Proxy(config)
+        self.proxies.append(proxy)
+        self.wait_ready(proxy)
+        accepted = self.app.accepted
+        with socket.create_connection(proxy.address("route app"), timeout=5) as plain:
+            plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assert_refused(plain)
+        proxy.wait_metric("inbound_tcp_authz_deny_total", 1, authz_name="all-authenticated",
+                          tls="no_identity")
+        self.assertEqual(self.app.accepted, accepted, "a refused client reached the application")
+        with self.tls_client(proxy, cert=self.path("web"), address=proxy.address("route app")) \
+                as tls:
+            tls.sendall(transport_header(self.app.port) + b"redirected")
+            self.assertEqual(tls.recv(1024), b"redirected")
+        proxy.wait_metric("inbound_tcp_authz_allow_total", 1, tls="true")
+        self.assertIn("denied by the default policy all-authenticated", proxy.log_text())
+
+    def test_deny_refuses_even_mesh_clients(self):
+        server = self.start_server_proxy(inbound_extra=", default_policy: deny")
+        client = self.start_client_proxy(server, self.app.port)
+        accepted = self.app.accepted
+        with socket.create_connection(client.address("route app"), timeout=5) as refused:
+            refused.sendall(b"x")
+            self.assert_refused(refused)
+        server.wait_metric("inbound_tcp_authz_deny_total", 1, authz_name="deny", tls="true")
+        self.assertEqual(self.app.accepted, accepted)
+
+    def test_cluster_policies_judge_the_source_address(self):
+        """Loopback is outside the default cluster networks: cluster-unauthenticated refuses
+        it; naming it a cluster network lets it in."""
+        for networks, allowed in (("", False), (", cluster_networks: '127.0.0.0/8,::1/128'", True)):
+            with self.subTest(networks=networks):
+                server = self.start_server_proxy(
+                    inbound_extra=", default_policy: cluster-unauthenticated" + networks)
+                client = self.start_client_proxy(server, self.app.port)
+                if allowed:
+                    self.assertEqual(echo_through(*client.address("route app"), b"in"), b"in")
+                    server.wait_metric("inbound_tcp_authz_allow_total", 1, tls="true")
+                else:
+                    with socket.create_connection(client.address("route app"), timeout=5) as c:
+                        c.sendall(b"x")
+                        self.assert_refused(c)
+                    server.wait_metric("inbound_tcp_authz_deny_total", 1, tls="true")
 
     # -- refusals on the server side -----------------------------------------------------
 

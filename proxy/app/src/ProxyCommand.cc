@@ -30,6 +30,8 @@ void printConfig(const proxy::Config& config) {
             << "\n"
             << "inbound.listen: " << list(config.inbound.listen) << "\n"
             << "inbound.max_connections: " << limit(config.inbound.maxConnections) << "\n"
+            << "inbound.default_policy: " << policy::defaultPolicyName(config.inboundDefaultPolicy)
+            << "\n"
             << "outbound.listen: " << list(config.outbound.listen) << "\n"
             << "outbound.max_connections: " << limit(config.outbound.maxConnections) << "\n";
   for (const auto& route : config.routes) {

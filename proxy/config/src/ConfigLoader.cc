@@ -258,6 +258,18 @@ std::vector<Field> makeFields() {
   out.push_back({"discovery", "file", [](Config& c, const RawValue& v, const std::string& w) {
                    c.discoveryFile = nonEmptyValue(v, w);
                  }});
+  out.push_back(
+      {"inbound", "default_policy", [](Config& c, const RawValue& v, const std::string& w) {
+         const auto& text = scalar(v, w);
+         c.inboundDefaultPolicy = require(policy::parseDefaultPolicy(text), w, text);
+       }});
+  out.push_back(
+      {"inbound", "cluster_networks", [](Config& c, const RawValue& v, const std::string& w) {
+         std::string joined;
+         for (const auto& item : v.items)
+           joined += (joined.empty() ? "" : ",") + item;
+         c.clusterNetworks = require(parseCidrList(joined), w, joined);
+       }});
   addTrafficFields(out, "inbound", &Config::inbound);
   addTrafficFields(out, "outbound", &Config::outbound);
   return out;
@@ -555,6 +567,8 @@ metrics:
   retain_idle: 10m            # series unused this long are dropped; 0s keeps them
 inbound:
   listen: [0.0.0.0:4143, "[::]:4143"]
+  default_policy: all-unauthenticated  # or all-authenticated, cluster-*, deny, audit
+  cluster_networks: "10.0.0.0/8,100.64.0.0/10,172.16.0.0/12,192.168.0.0/16,fd00::/8"
   max_connections: auto       # auto: a quarter of the usable file descriptors
   connect_timeout: 300ms
   idle_timeout: 1h

@@ -68,6 +68,9 @@ ProxyRuntime::ProxyRuntime(Config config)
                                                            config_.metricsRetainIdle}),
       tcpMetrics_(registry_),
       detectMetrics_(registry_, registry_.shardCount()),
+      authorizer_(
+          policy::DefaultPolicyEvaluator(config_.inboundDefaultPolicy, config_.clusterNetworks),
+          registry_),
       signals_(mainContext_, SIGTERM, SIGINT),
       admin_(mainContext_, registry_,
              {[this] { return isReady(); },
@@ -76,6 +79,7 @@ ProxyRuntime::ProxyRuntime(Config config)
                   : std::function<void()>()}),
       drainTimer_(mainContext_) {
   registry_.addCollector(std::make_shared<metrics::ProcessCollector>());
+  mesh_.authorizer = &authorizer_;
 }
 
 ProxyRuntime::~ProxyRuntime() {

@@ -143,6 +143,27 @@ std::optional<DetectResult> DetectingConnector::readClient(DetectOutcome& outcom
   return DetectResult::notHttp;
 }
 
+boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly() {
+  const auto start = Clock::now();
+  auto deadline = start + limits_.detectTimeout;
+  if (limits_.idleTimeout.count() > 0)
+    deadline = std::min(deadline, start + limits_.idleTimeout);
+  DetectOutcome outcome;
+  boost::system::error_code ignored;
+  client_.non_blocking(true, ignored);
+  while (!outcome.result) {
+    if (co_await waitForClient(deadline) == Wake::timer) {
+      outcome.result = DetectResult::readTimeout;
+      break;
+    }
+    outcome.result = readClient(outcome);
+  }
+  outcome.took = Clock::now() - start;
+  if (outcome.detection.protocol == DetectedProtocol::undecided)
+    outcome.detection.protocol = DetectedProtocol::opaque;
+  co_return outcome;
+}
+
 boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
     const boost::asio::ip::tcp::endpoint& target, bool detect) {
   const auto start = Clock::now();

@@ -171,6 +171,11 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
            routed->labelTarget);
     co_return;
   }
+  if (role_.direction == Direction::inbound) {
+    bool handedToMesh = false;
+    if (!co_await admitInbound(*routed, handedToMesh) || handedToMesh)
+      co_return;
+  }
   const auto portClass = portClassOf(traffic, routed->labelTarget.port());
   DetectingConnector connector(
       client_, server_,
@@ -196,6 +201,13 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
                                 outcome.detection.tls.serverName);
       co_return;
     }
+  }
+  if (role_.direction == Direction::inbound) {
+    // Counted allowed (and, under audit, logged when an authenticated policy would not be).
+    boost::system::error_code error;
+    const auto source = client_.remote_endpoint(error).address();
+    static_cast<void>(
+        services_.mesh.authorizer->authorize(source, std::nullopt, shard, services_.refusalLog));
   }
   auto clientMetrics = services_.metrics.side(clientLabels(*routed, outcome.detection), shard);
   clientMetrics.open();
@@ -274,6 +286,65 @@ void TcpProxyConnection::resetBoth() {
     socket->set_option(boost::asio::socket_base::linger(true, 0), ignored);
     socket->close(ignored);
   }
+}
+
+boost::asio::awaitable<bool> TcpProxyConnection::admitInbound(const Route& route,
+                                                              bool& handedToMesh) {
+  const auto& authorizer = *services_.mesh.authorizer;
+  boost::system::error_code error;
+  const auto source = client_.remote_endpoint(error).address();
+  switch (authorizer.atAccept(source)) {
+    case InboundAuthorizer::AtAccept::allow:
+      co_return true;
+    case InboundAuthorizer::AtAccept::deny:
+      denyInbound(std::nullopt);
+      co_return false;
+    case InboundAuthorizer::AtAccept::needsMeshTls:
+      break;
+  }
+  // Only a mesh TLS client for one of our identities may pass: read its first bytes without
+  // contacting the application, which a refused client must never reach.
+  const auto& traffic = *role_.traffic;
+  DetectingConnector connector(
+      client_, server_,
+      {traffic.connectTimeout, traffic.detectTimeout, traffic.idleTimeout, kMaxDetectBytes});
+  const auto shard = services_.worker.index();
+  services_.detectMetrics.beginDetecting(Direction::inbound, shard);
+  const auto outcome = co_await connector.detectOnly();
+  services_.detectMetrics.endDetecting(Direction::inbound, shard);
+  if (outcome.result)
+    services_.detectMetrics.record(Direction::inbound, *outcome.result, outcome.took, shard);
+  if (services_.mesh.identities != nullptr && outcome.detection.protocol == DetectedProtocol::tls &&
+      !outcome.clientError) {
+    const auto snapshot = services_.mesh.identities->current();
+    if (snapshot && snapshot->byServerName(outcome.detection.tls.serverName)) {
+      handedToMesh = true;
+      co_await serveMeshInbound(route, connector.bufferedClientBytes(),
+                                outcome.detection.tls.serverName);
+      co_return true;
+    }
+  }
+  denyInbound(std::nullopt);
+  co_return false;
+}
+
+void TcpProxyConnection::denyInbound(const std::optional<std::string>& identity) {
+  const auto& authorizer = *services_.mesh.authorizer;
+  boost::system::error_code error;
+  const auto peer = client_.remote_endpoint(error);
+  if (!identity)
+    authorizer.countDenied(services_.worker.index());
+  const auto admitted = services_.refusalLog.admit("in/unauthorized", LogThrottle::Clock::now());
+  if (admitted.log) {
+    spdlog::info("inbound connection from {}{} denied by the default policy {}{}",
+                 formatSocketAddress(peer), identity ? " (" + *identity + ")" : std::string(),
+                 policy::defaultPolicyName(authorizer.evaluator().policy()),
+                 admitted.suppressed == 0
+                     ? std::string()
+                     : " [" + std::to_string(admitted.suppressed) + " more like it not logged]");
+  }
+  // Closed before a byte is written, as Linkerd refuses opaque connections.
+  resetBoth();
 }
 
 void TcpProxyConnection::refuse(std::string_view label, const std::string& detail,
@@ -375,6 +446,15 @@ boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
   if (!accepted.stream) {
     refuse(accepted.label, accepted.detail, route.labelTarget);
     co_return;
+  }
+  {
+    boost::system::error_code error;
+    const auto source = client_.remote_endpoint(error).address();
+    if (!services_.mesh.authorizer->authorize(source, accepted.clientId, shard,
+                                              services_.refusalLog)) {
+      denyInbound(accepted.clientId);
+      co_return;
+    }
   }
   const auto port = accepted.header.targetPort;
   if (isProxyPort(port)) {

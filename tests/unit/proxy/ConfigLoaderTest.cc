@@ -150,6 +150,24 @@ TEST(ConfigLoaderTest, ShutdownIsOffByDefaultAndBooleansAreStrict) {
   }
 }
 
+TEST(ConfigLoaderTest, DefaultPolicyAndClusterNetworks) {
+  const auto defaults = loadConfig(std::nullopt, {});
+  EXPECT_EQ(defaults.inboundDefaultPolicy, policy::DefaultPolicy::allUnauthenticated);
+  EXPECT_EQ(defaults.clusterNetworks.size(), 5U);
+  const auto config =
+      loadConfig(std::nullopt, {{"WASMESH_INBOUND_DEFAULT_POLICY", "cluster-authenticated"},
+                                {"WASMESH_INBOUND_CLUSTER_NETWORKS", "10.0.0.0/8, fd00::/8"}});
+  EXPECT_EQ(config.inboundDefaultPolicy, policy::DefaultPolicy::clusterAuthenticated);
+  EXPECT_EQ(config.clusterNetworks.size(), 2U);
+  try {
+    loadConfigFromString("inbound: {default_policy: allow-all}\n", {});
+    FAIL() << "accepted a policy Linkerd does not have";
+  } catch (const ConfigError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("inbound.default_policy: \"allow-all\" is not a default "
+                                        "policy (all-unauthenticated"));
+  }
+}
+
 TEST(ConfigLoaderTest, TheSharedConnectionLimitIsGoneWithAPointer) {
   try {
     loadConfigFromString("tcp: {max_connections: 500}\n", {});

@@ -105,6 +105,8 @@ enum class errc {
   not_regular_file,
   // A file the proxy reads is larger than the limit for its kind.
   file_too_large,
+  // A configuration value is not one of Linkerd's default inbound policies.
+  invalid_default_policy,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;

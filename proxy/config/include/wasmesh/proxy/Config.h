@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/policy/DefaultPolicy.h"
 
 namespace wasmesh::proxy {
 
@@ -100,6 +101,9 @@ struct Config {
   // inbound.* / outbound.*
   TrafficConfig inbound;
   TrafficConfig outbound;
+  // inbound.default_policy and inbound.cluster_networks: who may connect into the pod.
+  policy::DefaultPolicy inboundDefaultPolicy = policy::DefaultPolicy::allUnauthenticated;
+  std::vector<Cidr> clusterNetworks = policy::defaultClusterNetworks();
   // tcp.*
   std::size_t tcpBufferSize = std::size_t{64} * 1024;
   // identity.*

@@ -79,6 +79,7 @@ class ProxyRuntime {
   metrics::Registry registry_;
   TcpMetrics tcpMetrics_;
   DetectMetrics detectMetrics_;
+  InboundAuthorizer authorizer_;
   // One budget per direction; made in run(), once the descriptor limit is known.
   std::unique_ptr<ConnectionLimiter> inboundLimiter_;
   std::unique_ptr<ConnectionLimiter> outboundLimiter_;

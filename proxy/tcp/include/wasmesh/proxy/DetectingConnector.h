@@ -52,6 +52,10 @@ class DetectingConnector {
   // `detect` false: only connect (opaque and hinted ports).
   boost::asio::awaitable<DetectOutcome> run(const boost::asio::ip::tcp::endpoint& target,
                                             bool detect);
+  // Reads the client's first bytes until a decision without connecting anywhere: when no
+  // upstream may be contacted before the client is known (a policy that needs mesh TLS).
+  // A server-first protocol cannot be seen this way; its client times out to opaque.
+  boost::asio::awaitable<DetectOutcome> detectOnly();
 
   std::span<const std::uint8_t> bufferedClientBytes() const noexcept {
     return {buffer_.get(), buffered_};

@@ -16,6 +16,7 @@
 #include "wasmesh/proxy/ConnectionLimiter.h"
 #include "wasmesh/proxy/DetectMetrics.h"
 #include "wasmesh/proxy/DiscoveryFile.h"
+#include "wasmesh/proxy/InboundAuthorizer.h"
 #include "wasmesh/proxy/ProtocolDetector.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
@@ -44,6 +45,8 @@ struct MeshServices {
   // remote client could reach the outbound listener (and leave with this pod's identity) or
   // the admin server as if from inside the pod.
   std::vector<std::uint16_t> proxyPorts;
+  // The pod's default inbound policy. Never null once the runtime runs.
+  const InboundAuthorizer* authorizer = nullptr;
 };
 
 // Everything a worker's connections share. Owned by the runtime, one per worker.
@@ -102,6 +105,11 @@ class TcpProxyConnection final : public Abortable {
   // Inbound: whether `port` is one of the proxy's own listeners, which no inbound connection
   // may be forwarded to.
   bool isProxyPort(std::uint16_t port) const;
+  // Inbound, before any upstream is contacted: whether the default policy lets the client
+  // in. True when it does, or when the connection was handed to the mesh path (done).
+  boost::asio::awaitable<bool> admitInbound(const Route& route, bool& handedToMesh);
+  // Refuses an inbound connection the policy denies: reset, counted, logged a few a time.
+  void denyInbound(const std::optional<std::string>& identity);
   // Counts and logs a mesh refusal; `target` names the destination in outbound logs.
   void refuse(std::string_view label, const std::string& detail,
               const boost::asio::ip::tcp::endpoint& target);
