@@ -110,6 +110,28 @@ class WasmeshCategory final : public boost::system::error_category {
         return "is not a regular file (a FIFO, socket or device)";
       case errc::file_too_large:
         return "is larger than the limit for this kind of file";
+      case errc::http_malformed_message:
+        return "malformed HTTP message";
+      case errc::http_headers_too_large:
+        return "HTTP header section too large";
+      case errc::http_body_too_large:
+        return "HTTP body too large";
+      case errc::http_stream_reset:
+        return "HTTP stream reset by the peer";
+      case errc::http_connection_closed:
+        return "HTTP connection closed before the exchange completed";
+      case errc::http_protocol_error:
+        return "HTTP/2 protocol error";
+      case errc::http_stream_refused:
+        return "HTTP stream refused by the peer before processing";
+      case errc::http_upstream_unavailable:
+        return "no request may start on this upstream connection";
+      case errc::http_response_timeout:
+        return "the upstream did not answer within the response timeout";
+      case errc::http_header_timeout:
+        return "the request headers did not arrive in time";
+      case errc::http_not_upgradable:
+        return "this HTTP stream cannot switch protocols";
       case errc::invalid_default_policy:
         return "is not a default policy (all-unauthenticated, all-authenticated, "
                "cluster-unauthenticated, cluster-authenticated, deny, audit)";

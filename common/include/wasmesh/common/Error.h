@@ -107,6 +107,29 @@ enum class errc {
   file_too_large,
   // A configuration value is not one of Linkerd's default inbound policies.
   invalid_default_policy,
+  // An HTTP message is malformed or ambiguous (framing two parsers could read differently).
+  http_malformed_message,
+  // An HTTP header section or field count is over the limit.
+  http_headers_too_large,
+  // An HTTP body is over the limit, or longer than its declared length.
+  http_body_too_large,
+  // An HTTP peer reset the stream (HTTP/2 RST_STREAM) or abandoned the exchange.
+  http_stream_reset,
+  // An HTTP connection closed before the exchange completed.
+  http_connection_closed,
+  // An HTTP/2 peer broke the protocol (a connection error) or flooded it.
+  http_protocol_error,
+  // An HTTP/2 peer refused the stream before processing it (REFUSED_STREAM or a GOAWAY
+  // that excludes it): safe to retry elsewhere.
+  http_stream_refused,
+  // No request may start on this upstream connection now.
+  http_upstream_unavailable,
+  // The upstream did not answer within the response timeout.
+  http_response_timeout,
+  // A client did not send its request headers within the request header timeout.
+  http_header_timeout,
+  // A protocol switch (101) was asked of a stream that cannot be taken over.
+  http_not_upgradable,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;
