@@ -1,0 +1,51 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "wasmesh/proxy/ByteStream.h"
+
+namespace wasmesh::proxy::http {
+
+// Bytes read from a connection and not yet consumed by its parser, at most `capacity` of
+// them, read with a deadline. The buffer grows only as bytes arrive and shrinks back when
+// drained, so an idle kept-alive connection holds none.
+class InputBuffer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  InputBuffer(ByteStream& stream, std::size_t capacity);
+
+  std::span<const std::uint8_t> data() const noexcept {
+    return {bytes_.data() + start_, bytes_.size() - start_};
+  }
+  bool empty() const noexcept { return start_ == bytes_.size(); }
+  bool full() const noexcept { return bytes_.size() - start_ >= capacity_; }
+  void consume(std::size_t count) noexcept;
+  // Bytes read before this buffer existed (what protocol detection consumed).
+  void append(std::span<const std::uint8_t> bytes);
+
+  // Reads what the peer has sent, waiting until `deadline`: an empty error on progress,
+  // `eof` at the peer's end of sending, errc::http_header_timeout at the deadline,
+  // errc::http_headers_too_large when full, or the socket's error.
+  boost::asio::awaitable<boost::system::error_code> fill(Clock::time_point deadline);
+
+  // Everything not consumed, handed over with the stream (after a protocol switch).
+  std::vector<std::uint8_t> takeRemaining();
+
+  ByteStream& stream() noexcept { return stream_; }
+
+ private:
+  ByteStream& stream_;
+  std::size_t capacity_;
+  std::vector<std::uint8_t> bytes_;
+  std::size_t start_ = 0;
+  boost::asio::steady_timer timer_;
+};
+
+}  // namespace wasmesh::proxy::http
