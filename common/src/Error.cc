@@ -106,6 +106,8 @@ class WasmeshCategory final : public boost::system::error_category {
       case errc::invalid_host_port:
         return "is not an address or DNS name with a port (10.0.0.5:8080, [fd00::5]:8080 or "
                "identity.wasmesh.svc:8080)";
+      case errc::wasm_unsupported_feature:
+        return "WebAssembly component feature not supported";
     }
     return "unknown wasmesh error";
   }

@@ -100,6 +100,8 @@ enum class errc {
   wasm_engine_failure,
   // A configuration value is neither an address nor a DNS name, with a port 1..65535.
   invalid_host_port,
+  // A WebAssembly component uses a feature of the component model wasmesh does not run yet.
+  wasm_unsupported_feature,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;
