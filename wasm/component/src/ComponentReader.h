@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 
+#include "wasmesh/wasm/component/Utf8.h"
+
 namespace wasmesh::wasm::component {
 
 // Reads the binary encoding from untrusted bytes. Positions are offsets in the whole binary
@@ -40,8 +42,5 @@ class ComponentReader {
   std::size_t position_;
   std::size_t end_;
 };
-
-// Whether `text` is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-bool isValidUtf8(std::string_view text);
 
 }  // namespace wasmesh::wasm::component
