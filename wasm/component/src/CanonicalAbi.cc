@@ -30,6 +30,46 @@ WasmResult<void> checkPointer(AbiContext& cx, std::uint32_t pointer, std::uint32
 
 }  // namespace
 
+bool CanonicalAbi::matches(const TypeTable& types, const Val& value, TypeId id) {
+  const ValType& type = types[id];
+  const ValKind want = type.kind == ValKind::fixedList ? ValKind::list : type.kind;
+  if (value.kind() != want)
+    return false;
+  switch (type.kind) {
+    case ValKind::list:
+      if (value.isByteList())
+        return types[type.element].kind == ValKind::u8 || types[type.element].kind == ValKind::s8;
+      return std::all_of(value.items().begin(), value.items().end(),
+                         [&](const Val& item) { return matches(types, item, type.element); });
+    case ValKind::fixedList:
+      return !value.isByteList() && value.items().size() == type.length &&
+             std::all_of(value.items().begin(), value.items().end(),
+                         [&](const Val& item) { return matches(types, item, type.element); });
+    case ValKind::record:
+    case ValKind::tuple:
+      if (value.items().size() != type.members.size())
+        return false;
+      for (std::size_t i = 0; i < type.members.size(); ++i) {
+        if (!matches(types, value.items()[i], *type.members[i]))
+          return false;
+      }
+      return true;
+    case ValKind::variant:
+    case ValKind::enumeration:
+    case ValKind::option:
+    case ValKind::result: {
+      if (value.caseIndex() >= type.members.size())
+        return false;
+      const auto& payload = type.members[value.caseIndex()];
+      if (payload.has_value() != (value.payload() != nullptr))
+        return false;
+      return !payload || matches(types, *value.payload(), *payload);
+    }
+    default:
+      return true;
+  }
+}
+
 CanonicalAbi::TupleLayout CanonicalAbi::paramLayout(const TypeTable& types, const FuncType& type) {
   TupleLayout layout;
   std::uint64_t offset = 0;

@@ -286,6 +286,13 @@ WasmResult<std::optional<Val>> ComponentInstance::call(std::string_view exportNa
     return WasmError::make(
         errc::wasm_bad_call,
         std::string(exportName) + " takes " + std::to_string(type.params.size()) + " arguments");
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    if (!CanonicalAbi::matches(linked_->types, arguments[i], type.params[i]))
+      return WasmError::make(errc::wasm_bad_call,
+                             std::string(exportName) + ": argument " + std::to_string(i) + " (" +
+                                 type.paramNames[i] + ") is not a " +
+                                 WitPrinter(linked_->types, nullptr).type(type.params[i]));
+  }
   std::vector<Val> copy(arguments.begin(), arguments.end());
   auto result = callFunction(exported->func, copy);
   if (!result) {

@@ -581,6 +581,25 @@ bool Elaborator::importDef(Scope& scope, const ImportDef& def) {
       out.imports.push_back(std::move(world));
       return true;
     }
+    case ExternDesc::Kind::type: {
+      // A named type of the world (`(import "point" (type (eq 16)))`, as wit-component writes
+      // a world's records): only a name for a type the component defines itself.
+      if (def.desc.subResource)
+        return unsupported("importing a resource type (" + def.name + ")");
+      if (def.desc.typeIndex >= scope.types.size())
+        return fail("import " + def.name + " names a type that does not exist");
+      const TypeItem item = scope.types[def.desc.typeIndex];
+      if (item.kind == TypeItem::Kind::value)
+        scope.exportNames.types.emplace(item.value, def.name);
+      scope.types.push_back(item);
+      WorldItem world;
+      world.name = def.name;
+      world.kind = WorldItem::Kind::type;
+      world.members.push_back({def.name, false, 0, item.value, std::nullopt});
+      world.names = scope.exportNames;
+      out.imports.push_back(std::move(world));
+      return true;
+    }
     default:
       return unsupported("importing a " + std::string(toString(def.desc.kind)) + " (" + def.name +
                          ")");

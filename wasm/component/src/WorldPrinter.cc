@@ -25,6 +25,19 @@ const WorldItem* homeOf(const LinkedComponent& component, TypeId id) {
 std::string WorldPrinter::world(const LinkedComponent& component) {
   std::string out = "package root:component;\n\nworld root {\n";
   auto line = [&out, &component](const char* direction, const WorldItem& item) {
+    // A named type of the world itself prints as its definition, as WIT writes it.
+    if (item.kind == WorldItem::Kind::type && !item.members.empty() &&
+        !item.members.front().resource) {
+      const std::string definition =
+          WitPrinter(component.types, nullptr).definition(item.members.front().type);
+      const auto space = definition.find(' ');
+      if (space != std::string::npos && definition.find('{') != std::string::npos)
+        out += "  " + definition.substr(0, space) + " " + item.name + definition.substr(space);
+      else
+        out += "  type " + item.name + " = " + definition + ";";
+      out += "\n";
+      return;
+    }
     out += std::string("  ") + direction + " " + item.name;
     if (item.kind == WorldItem::Kind::func)
       out +=

@@ -33,6 +33,10 @@ class CanonicalAbi {
   static WasmResult<std::optional<Val>> liftResult(AbiContext& cx, const FuncType& type,
                                                    std::span<const Value> coreResults);
 
+  // Whether a host value has the shape of `type` (handles: of the right kind), so that a host
+  // passing wrong arguments is refused before the guest is touched.
+  static bool matches(const TypeTable& types, const Val& value, TypeId type);
+
   // The layout of a function's parameters as one tuple in memory.
   struct TupleLayout {
     std::vector<std::uint32_t> offsets;
