@@ -50,7 +50,11 @@ class Elaborator {
   std::optional<FunctionType> coreSignature(const CoreFuncRef& ref) const;
   void describeExport(const std::string& name, const Item& item, const TypeNames& names);
 
+  // Nested instantiation recurses: bounded, as a component may instantiate its own ancestor.
+  static constexpr int kMaxDepth = 32;
+
   std::deque<std::unique_ptr<Scope>> scopes_;
+  int depth_ = 0;
   std::vector<std::uint32_t> coreInstanceModules_;  // module of each core instance
   bool stopped_ = false;
 };

@@ -46,9 +46,11 @@ void TypeTable::layout(ValType& type) const {
   std::uint32_t flat = 0;
   std::uint32_t depth = 0;
   bool borrow = false;
+  bool memory = type.kind == ValKind::string || type.kind == ValKind::list;
   auto child = [&](const ValType& member) {
     depth = std::max(depth, member.depth);
     borrow = borrow || member.hasBorrow;
+    memory = memory || member.usesMemory;
   };
   switch (type.kind) {
     case ValKind::boolean:
@@ -143,6 +145,7 @@ void TypeTable::layout(ValType& type) const {
   type.flatCount = flat;
   type.depth = depth + 1;
   type.hasBorrow = borrow;
+  type.usesMemory = memory;
   // Remember an overflow as the largest size, which add() refuses.
   if (size > kMaxSize)
     type.size = UINT32_MAX;

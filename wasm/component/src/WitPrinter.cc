@@ -22,6 +22,8 @@ std::string WitPrinter::type(TypeId id) const {
 }
 
 std::string WitPrinter::definition(TypeId id) const {
+  if (++rendered_ > kMaxTypes)
+    return "...";
   const ValType& t = types_[id];
   auto joined = [this](const ValType& type, bool labelled) {
     std::string out;

@@ -62,6 +62,7 @@ struct ValType {
   std::uint32_t flatCount = 0;  // saturates at TypeTable::kFlatCountLimit
   std::uint32_t depth = 1;
   bool hasBorrow = false;
+  bool usesMemory = false;  // strings or lists inside: crossing needs a memory (and realloc)
 
   bool isVariantLike() const {
     return kind == ValKind::variant || kind == ValKind::enumeration || kind == ValKind::option ||

@@ -30,9 +30,14 @@ class WitPrinter {
   std::string function(const FuncType& func) const;
   std::string resource(ResourceId id) const;
 
+  // Types are a DAG: a tuple of the same tuple, 64 levels deep, would print 2^64 times. A
+  // printer renders at most this many types, then "..." (no honest signature is that long).
+  static constexpr std::size_t kMaxTypes = 100'000;
+
  private:
   const TypeTable& types_;
   const TypeNames* names_;
+  mutable std::size_t rendered_ = 0;
 };
 
 }  // namespace wasmesh::wasm::component
