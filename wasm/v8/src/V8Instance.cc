@@ -284,9 +284,11 @@ WasmResult<void> V8Instance::writeMemory(std::uint64_t offset, std::span<const s
 
 WasmResult<GuestMemory> V8Instance::exportedMemory(std::string_view exportName) {
   ::v8::Isolate* isolate = runtime_->isolate();
+  // Entered like any other entry from the host: the canonical ABI asks for views both inside
+  // host calls and between calls into the guest.
+  const V8Scope scope(*runtime_);
   auto found = memories_.find(exportName);
   if (found == memories_.end()) {
-    const V8Scope scope(*runtime_);
     ::v8::Local<::v8::Value> memory;
     if (!exports()->Get(scope.context(), jsString(isolate, exportName)).ToLocal(&memory) ||
         !memory->IsWasmMemoryObject())
@@ -296,8 +298,6 @@ WasmResult<GuestMemory> V8Instance::exportedMemory(std::string_view exportName) 
                                                       isolate, memory.As<::v8::WasmMemoryObject>()))
                 .first;
   }
-  // Buffer() makes a handle: a scope of its own, since callers may have none.
-  const ::v8::HandleScope handles(isolate);
   return currentMemory(isolate, found->second);
 }
 
