@@ -16,7 +16,7 @@ WasmResult<std::uint32_t> HandleTable::add(const Handle& handle) {
     entries_[index] = handle;
     return index;
   }
-  entries_.push_back(handle);
+  entries_.emplace_back(handle);
   return static_cast<std::uint32_t>(entries_.size() - 1);
 }
 

@@ -11,7 +11,8 @@ HostInterface& HostInterface::resource(std::string name, HostDestructor destruct
   return *this;
 }
 
-HostInterface& HostInterface::use(std::string name, std::string interface, std::string resource) {
+HostInterface& HostInterface::use(std::string name, const std::string& interface,
+                                  const std::string& resource) {
   types_.push_back({std::move(name), "use " + interface + "." + resource});
   return *this;
 }

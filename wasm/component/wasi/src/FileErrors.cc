@@ -1,6 +1,7 @@
 #include "FileErrors.h"
 
 #include <cerrno>
+#include <system_error>
 
 namespace wasmesh::wasm::component::wasi {
 
@@ -83,6 +84,10 @@ std::uint32_t fileErrorCode(int error) {
     default:
       return 13;  // io
   }
+}
+
+std::string errnoMessage(int error) {
+  return std::generic_category().message(error);
 }
 
 }  // namespace wasmesh::wasm::component::wasi

@@ -176,7 +176,8 @@ Result readDirectory(WasiState& state, Descriptor& dir) {
     return failureFromErrno(errno);
   }
   DirectoryEntries entries;
-  while (const dirent* entry = ::readdir(stream)) {
+  // readdir is safe on a stream no other thread uses: this one is this call's own.
+  while (const dirent* entry = ::readdir(stream)) {  // NOLINT(concurrency-mt-unsafe)
     const std::string name = entry->d_name;
     if (name == "." || name == "..")
       continue;

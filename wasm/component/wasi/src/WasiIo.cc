@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include "FileErrors.h"
@@ -39,7 +38,7 @@ Result read(WasiState& state, std::uint32_t rep, std::uint64_t length) {
     const ssize_t n = ::pread((*stream)->file->get(), buffer.data(), buffer.size(),
                               static_cast<off_t>((*stream)->offset));
     if (n < 0)
-      return streamError(state, std::strerror(errno), fileErrorCode(errno));
+      return streamError(state, errnoMessage(errno), fileErrorCode(errno));
     got = static_cast<std::size_t>(n);
     (*stream)->offset += got;
   } else if (state.options().readStdin) {
@@ -87,7 +86,7 @@ Result write(WasiState& state, std::uint32_t rep, std::span<const std::uint8_t> 
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return streamError(state, std::strerror(errno), fileErrorCode(errno));
+      return streamError(state, errnoMessage(errno), fileErrorCode(errno));
     }
     (*stream)->offset += static_cast<std::uint64_t>(n);
     bytes = bytes.subspan(static_cast<std::size_t>(n));

@@ -4,7 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "FileErrors.h"
 
 namespace wasmesh::wasm::component::wasi {
 
@@ -29,7 +30,7 @@ WasmResult<std::unique_ptr<WasiState>> WasiState::create(WasiOptions options) {
     if (fd < 0) {
       return WasmError::make(
           errc::wasm_instantiation_failed,
-          "cannot open the granted directory " + grant.hostPath + ": " + std::strerror(errno));
+          "cannot open the granted directory " + grant.hostPath + ": " + errnoMessage(errno));
     }
     Descriptor descriptor;
     descriptor.fd = std::make_shared<OwnedFd>(fd);

@@ -55,7 +55,7 @@ class HostInterface {
 
   HostInterface& resource(std::string name, HostDestructor destructor);
   // A resource defined by another interface ("wasi:io/streams", "output-stream").
-  HostInterface& use(std::string name, std::string interface, std::string resource);
+  HostInterface& use(std::string name, const std::string& interface, const std::string& resource);
   HostInterface& type(std::string name, std::string definition);
   HostInterface& function(std::string name, std::string signature, HostCallback callback);
 
