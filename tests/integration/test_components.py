@@ -4,7 +4,9 @@ reference these components were built with) on the very same files: the same out
 exit status. Then the refusals: ungranted imports, signatures the host does not have, truncated
 binaries, traps and runaway guests, each one line on stderr."""
 
+import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -132,7 +134,8 @@ class ComponentRunTest(unittest.TestCase):
                            "expects func() -> list<u32>, the host provides func() -> "
                            "list<string>")
         self.check_failure(wasmesh("wasm", "run", fixture("reactor")),
-                           "not a command component: no wasi:cli/run export")
+                           "not a command component: no wasi:cli/run export (call a reactor's "
+                           "exports with --invoke)")
         with open(fixture("cli"), "rb") as component:
             whole = component.read()
         for cut in (3000, len(whole) // 2, len(whole) - 1):
@@ -148,6 +151,91 @@ class ComponentRunTest(unittest.TestCase):
         self.assertEqual(bad_flag.returncode, 2)
         self.assertIn('--dir: "/no/such/dir::/data" does not name a host directory',
                       bad_flag.stderr)
+
+
+@unittest.skipUnless(FIXTURES and os.path.exists(fixture("reactor")),
+                     "component fixtures not built (scripts/install-npm-tools.sh)")
+class ReactorInvokeTest(unittest.TestCase):
+    """The C reactor's exports called with `wasm run --invoke` on both engines, compared with the
+    same component transpiled by `jco transpile` and called from Node."""
+
+    CALLS = [  # our --invoke expression, the JavaScript call of the transpiled component
+        ('greet("world")', "m.greet('world')"),
+        ('greet("")', "m.greet('')"),
+        ('sum([1, 2, 3, -10])', "String(m.sum([1, 2, 3, -10]))"),
+        ('split("a,b,,c", \',\')', "m.split('a,b,,c', ',')"),
+        ('centroid([{x: 1, y: 2}, {x: 3, y: -4}])', "m.centroid([{x: 1, y: 2}, {x: 3, y: -4}])"),
+        ('parse-u32("4294967295")', "m.parseU32('4294967295')"),
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = tempfile.TemporaryDirectory()
+        out = cls.scratch.name
+        subprocess.run([*JCO, "transpile", fixture("reactor"), "-o", out, "-q"], check=True,
+                       capture_output=True, timeout=120)
+        shim = os.path.join(os.path.dirname(JCO[1]), "node_modules", "@bytecodealliance", "jco",
+                            "node_modules", "@bytecodealliance", "preview2-shim")
+        os.makedirs(os.path.join(out, "node_modules", "@bytecodealliance"))
+        os.symlink(shim, os.path.join(out, "node_modules", "@bytecodealliance", "preview2-shim"))
+        with open(os.path.join(out, "package.json"), "w") as package:
+            package.write('{"type": "module"}')
+        script = "import('./reactor.js').then(m => {\n"
+        for _, call in cls.CALLS:
+            script += "  console.log(JSON.stringify(%s));\n" % call
+        script += "  try { m.parseU32('12x'); } catch (e) { console.log(JSON.stringify(e.payload)); }\n"
+        script += "  m.log('through WASI');\n});\n"
+        result = subprocess.run([JCO[0], "--input-type=module", "-e", script], cwd=out,
+                                capture_output=True, text=True, timeout=120)
+        cls.reference = result.stdout.splitlines()
+        cls.reference_stderr = result.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.scratch.cleanup()
+
+    @staticmethod
+    def as_json(wave):
+        """Our WAVE output as the JSON jco's bindings produce: options unwrapped, records'
+        field names quoted."""
+        if wave.startswith("some(") and wave.endswith(")"):
+            wave = wave[len("some("):-1]
+        if wave.startswith("ok(") and wave.endswith(")"):
+            wave = wave[len("ok("):-1]
+        return json.loads(re.sub(r"([a-z][a-z0-9-]*):", r'"\1":', wave))
+
+    def test_exports_return_what_jco_returns(self):
+        self.assertEqual(len(self.reference), len(self.CALLS) + 1, self.reference_stderr)
+        for engine in ENGINES:
+            for (expression, _), expected in zip(self.CALLS, self.reference):
+                with self.subTest(engine=engine, call=expression):
+                    ours = wasmesh("wasm", "run", "--engine", engine, "--invoke", expression,
+                                   fixture("reactor"))
+                    self.assertEqual(ours.returncode, 0, ours.stderr)
+                    expected_value = json.loads(expected)
+                    if expression.startswith("sum"):
+                        expected_value = int(expected_value)
+                    self.assertEqual(self.as_json(ours.stdout.strip()), expected_value)
+            with self.subTest(engine=engine, call="parse-u32 error"):
+                ours = wasmesh("wasm", "run", "--engine", engine, "--invoke", 'parse-u32("12x")',
+                               fixture("reactor"))
+                self.assertEqual(ours.stdout, 'err("not a digit")\n')
+                self.assertEqual(json.loads(self.reference[-1]), "not a digit")
+            with self.subTest(engine=engine, call="log"):
+                ours = wasmesh("wasm", "run", "--engine", engine, "--invoke",
+                               'log("through WASI")', fixture("reactor"))
+                self.assertEqual(ours.stderr, "guest log: through WASI\n")
+                self.assertEqual(self.reference_stderr, "guest log: through WASI\n")
+
+    def test_bad_expressions_are_usage_errors(self):
+        for expression, message in [
+                ("nope()", "no exported function nope"),
+                ("greet(1)", 'expected " at offset 1'),
+                ('greet("a", "b")', "greet takes 1 arguments at offset 4")]:
+            with self.subTest(expression=expression):
+                ours = wasmesh("wasm", "run", "--invoke", expression, fixture("reactor"))
+                self.assertEqual(ours.returncode, 2)
+                self.assertEqual(ours.stderr, '--invoke: "%s": %s\n' % (expression, message))
 
 
 @unittest.skipUnless(FIXTURES and os.path.exists(fixture("cli")),

@@ -6,6 +6,7 @@
 #include "wasmesh/wasm/component/ComponentDecoder.h"
 #include "wasmesh/wasm/component/ComponentLinker.h"
 #include "wasmesh/wasm/component/PreparedComponent.h"
+#include "wasmesh/wasm/component/WaveCodec.h"
 #include "wasmesh/wasm/component/WorldPrinter.h"
 #include "wasmesh/wasm/component/wasi/WasiHost.h"
 #include "wasmesh/wasm/engines/EngineFactory.h"
@@ -48,7 +49,7 @@ component::wasi::WasiOptions wasiOptions(const WasmOptions& options,
 }  // namespace
 
 int runComponent(const WasmOptions& options, const std::vector<std::uint8_t>& bytes,
-                 const std::vector<std::string>& args, std::ostream& err) {
+                 const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto decoded = component::ComponentDecoder::decode(bytes);
   if (!decoded) {
     err << decoded.error().describe() << "\n";
@@ -59,9 +60,24 @@ int runComponent(const WasmOptions& options, const std::vector<std::uint8_t>& by
     err << linked->error->describe() << "\n";
     return 1;
   }
-  const component::ExportedFunction* run = commandExport(*linked);
+  std::optional<component::WaveCodec::Call> invoked;
+  if (options.invoke) {
+    auto call = component::WaveCodec::parseCall(
+        *options.invoke, linked->types, [&linked](std::string_view name) {
+          const component::ExportedFunction* found = linked->findExport(name);
+          return found == nullptr ? nullptr : &linked->types.func(found->func.type);
+        });
+    if (!call) {
+      err << "--invoke: \"" << *options.invoke << "\": " << call.error().message << "\n";
+      return 2;
+    }
+    invoked = std::move(*call);
+  }
+  const component::ExportedFunction* run =
+      invoked ? linked->findExport(invoked->function) : commandExport(*linked);
   if (run == nullptr) {
-    err << "not a command component: no wasi:cli/run export\n";
+    err << "not a command component: no wasi:cli/run export (call a reactor's exports with "
+           "--invoke)\n";
     return 1;
   }
   auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
@@ -89,12 +105,20 @@ int runComponent(const WasmOptions& options, const std::vector<std::uint8_t>& by
     err << instance.error().describe() << "\n";
     return 1;
   }
-  auto result = (*instance)->call(run->name, {});
+  const std::vector<component::Val> arguments =
+      invoked ? invoked->arguments : std::vector<component::Val>{};
+  auto result = (*instance)->call(run->name, arguments);
   if (!result) {
     if (result.error().code == errc::wasm_exit)
       return result.error().exitCode;
     err << result.error().describe() << "\n";
     return 1;
+  }
+  if (invoked) {
+    const auto& type = linked->types.func(run->func.type);
+    if (*result && type.result)
+      out << component::WaveCodec::print(**result, linked->types, *type.result) << "\n";
+    return 0;
   }
   // run returns result: its error is a failing exit status.
   return *result && (*result)->caseIndex() == 0 ? 0 : 1;

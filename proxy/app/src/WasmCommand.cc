@@ -63,10 +63,10 @@ int runModule(const WasmOptions& options, const std::vector<std::string>& args, 
     return 1;
   }
   if (wasm::component::ComponentDecoder::isComponent(*bytes))
-    return runComponent(options, *bytes, args, err);
-  if (!options.directories.empty() || !options.config.empty()) {
-    err << "--dir, --dir-rw and --config apply to components only (WASI preview1 modules have "
-           "no file system)\n";
+    return runComponent(options, *bytes, args, std::cout, err);
+  if (!options.directories.empty() || !options.config.empty() || options.invoke) {
+    err << "--dir, --dir-rw, --config and --invoke apply to components only (WASI preview1 "
+           "modules have no file system)\n";
     return 2;
   }
   // Loads V8's module on the first V8 engine; a module that cannot be loaded is one line.
@@ -222,6 +222,10 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
   };
   addDirectory(*run, "--dir", false);
   addDirectory(*run, "--dir-rw", true);
+  run->add_option_function<std::string>(
+         "--invoke", [&options](const std::string& value) { options.invoke = value; },
+         "Call this export of a component instead of wasi:cli/run, and print its result")
+      ->type_name("NAME(ARGS)");
   run->add_option("--config", options.config,
                   "A wasi:config/runtime value for a component (repeatable)")
       ->type_name("KEY=VALUE")

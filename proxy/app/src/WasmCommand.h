@@ -26,6 +26,7 @@ struct WasmOptions {
   std::vector<std::string> environment;
   std::vector<DirectoryOption> directories;  // components only
   std::vector<std::string> config;           // components only: wasi:config/runtime KEY=VALUE
+  std::optional<std::string> invoke;         // components only: `greet("world")`
   std::string module;
 
   // The subcommands, to tell which one was given; owned by the CLI::App.

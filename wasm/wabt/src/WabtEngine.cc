@@ -42,9 +42,9 @@ std::optional<std::vector<std::uint8_t>> withoutNameSection(std::span<const std:
       auto nameLength = readLeb(bytes, nameAt);
       constexpr std::string_view kName = "name";
       if (nameLength && *nameLength == kName.size() && nameAt + kName.size() <= end &&
-          std::equal(kName.begin(), kName.end(), bytes.begin() + nameAt)) {
-        std::vector<std::uint8_t> out(bytes.begin(), bytes.begin() + start);
-        out.insert(out.end(), bytes.begin() + end, bytes.end());
+          std::equal(kName.begin(), kName.end(), bytes.subspan(nameAt).begin())) {
+        std::vector<std::uint8_t> out(bytes.data(), bytes.data() + start);
+        out.insert(out.end(), bytes.data() + end, bytes.data() + bytes.size());
         return out;
       }
     }
