@@ -283,6 +283,28 @@ TEST_P(ComponentRuntimeTest, AGuestBreakingTheAbiTrapsOnlyItself) {
   EXPECT_EQ(counters.instantiations, 2 * failures);
 }
 
+// A guest that allocates until its memory cap: the preview1 adapter inside the component
+// cannot get the memory it needs either, asserts and traps. The instance is lost, the host and
+// the next instance are not.
+TEST_P(ComponentRuntimeTest, AGuestExhaustingItsMemoryTrapsOnlyItself) {
+  Limits limits;
+  limits.maxMemoryBytes = std::uint64_t{4} << 20;
+  auto prepared = prepare("cli", limits);
+  ASSERT_TRUE(prepared);
+  auto instance = instantiate(*prepared, buffered({"cli.wasm", "oom"}));
+  ASSERT_TRUE(instance);
+  auto result = instance->call("wasi:cli/run@0.2.12#run", {});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, errc::wasm_trap) << result.error().describe();
+  EXPECT_EQ(result.error().trap, TrapKind::unreachable);
+  EXPECT_EQ(prepared->counters().traps, 1U);
+  out_.clear();
+  auto fresh = instantiate(*prepared, buffered({"cli.wasm", "args", "again"}));
+  ASSERT_TRUE(fresh);
+  ASSERT_TRUE(fresh->call("wasi:cli/run@0.2.12#run", {}));
+  EXPECT_EQ(out_, "hello again\n");
+}
+
 TEST_P(ComponentRuntimeTest, RefusesWhatTheHostDoesNotGrant) {
   auto ungranted = ComponentLinker::link(
       *ComponentDecoder::decode(test::componentFixture("ungranted")), wasi::WasiHost::host());
