@@ -135,6 +135,8 @@ class WasmeshCategory final : public boost::system::error_category {
       case errc::invalid_default_policy:
         return "is not a default policy (all-unauthenticated, all-authenticated, "
                "cluster-unauthenticated, cluster-authenticated, deny, audit)";
+      case errc::wasm_unsupported_feature:
+        return "WebAssembly component feature not supported";
     }
     return "unknown wasmesh error";
   }

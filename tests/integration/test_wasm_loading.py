@@ -94,7 +94,7 @@ class ModuleLoadingTest(unittest.TestCase):
     def test_a_library_without_the_entry_point_is_a_clean_error(self):
         needed, _ = dynamic_section(BINARY)
         library = next(n for n in needed if n.startswith(("libz.so", "libc.so")))
-        self.check_refused(library, "undefined symbol: wasmesh_engine_v8_create_v1")
+        self.check_refused(library, "undefined symbol: wasmesh_engine_v8_create_v2")
 
     def test_wabt_works_without_the_v8_module(self):
         result = run_v8("run", "--engine", "wabt", self.hello(), "x", "y",

@@ -30,6 +30,8 @@ std::string toString(TrapKind kind) {
       return "call stack exhausted";
     case TrapKind::host_error:
       return "host function error";
+    case TrapKind::canonical_abi:
+      return "canonical ABI violation";
     case TrapKind::unknown:
       return "unknown";
   }
@@ -42,7 +44,8 @@ std::string WasmError::describe() const {
       std::string line = "trap: " + toString(trap);
       if (!function.empty())
         line += " in function " + function;
-      if (trap == TrapKind::host_error || trap == TrapKind::unknown)
+      if (trap == TrapKind::host_error || trap == TrapKind::canonical_abi ||
+          trap == TrapKind::unknown)
         line += " (" + message + ")";
       return line;
     }
@@ -59,6 +62,8 @@ std::string WasmError::describe() const {
       return "invalid module: " + message;
     case errc::wasm_instantiation_failed:
       return "instantiation: " + message;
+    case errc::wasm_unsupported_feature:
+      return "unsupported: " + message;
     default:
       return make_error_code(code).message() + (message.empty() ? "" : ": " + message);
   }

@@ -5,7 +5,9 @@
 #include <iostream>
 #include <iterator>
 
+#include "ComponentCommand.h"
 #include "wasmesh/common/ValueParsers.h"
+#include "wasmesh/wasm/component/ComponentDecoder.h"
 #include "wasmesh/wasm/engines/EngineFactory.h"
 #include "wasmesh/wasm/proxywasm/ProxyWasmVm.h"
 #include "wasmesh/wasm/wasi/WasiHost.h"
@@ -60,6 +62,13 @@ int runModule(const WasmOptions& options, const std::vector<std::string>& args, 
     err << "cannot read " << options.module << "\n";
     return 1;
   }
+  if (wasm::component::ComponentDecoder::isComponent(*bytes))
+    return runComponent(options, *bytes, args, std::cout, err);
+  if (!options.directories.empty() || !options.config.empty() || options.invoke) {
+    err << "--dir, --dir-rw, --config and --invoke apply to components only (WASI preview1 "
+           "modules have no file system)\n";
+    return 2;
+  }
   // Loads V8's module on the first V8 engine; a module that cannot be loaded is one line.
   auto engine = wasm::makeEngine(*wasm::parseEngineKind(options.engine));
   if (!engine) {
@@ -106,6 +115,8 @@ int inspectModule(const WasmOptions& options, std::ostream& out, std::ostream& e
     err << "cannot read " << options.module << "\n";
     return 1;
   }
+  if (wasm::component::ComponentDecoder::isComponent(*bytes))
+    return inspectComponent(options, *bytes, out, err);
   auto info = wasm::ModuleInfo::parse(*bytes);
   if (!info) {
     err << info.error().describe() << "\n";
@@ -159,8 +170,8 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
         ->type_name("v8|wabt");
   };
   auto* run = wasm.add_subcommand("run",
-                                  "Run a WASI command module (stdin/stdout/stderr pass "
-                                  "through; the guest's exit status is ours)");
+                                  "Run a WASI command module or component (stdin/stdout/stderr "
+                                  "pass through; the guest's exit status is ours)");
   addEngine(*run);
   run->add_option_function<std::string>(
          "--timeout",
@@ -185,15 +196,52 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
   run->add_option("--env", options.environment, "Environment variable for the guest (repeatable)")
       ->type_name("NAME=VALUE")
       ->allow_extra_args(false);
-  run->add_option("module", options.module, "The .wasm module")->type_name("MODULE")->required();
+  auto addDirectory = [&options](CLI::App& command, const char* flag, bool writable) {
+    command
+        .add_option_function<std::vector<std::string>>(
+            flag,
+            [&options, flag, writable](const std::vector<std::string>& values) {
+              for (const std::string& value : values) {
+                // HOST::GUEST, or HOST alone (seen by the guest at the same path).
+                const auto separator = value.find("::");
+                DirectoryOption dir{
+                    value.substr(0, separator),
+                    separator == std::string::npos ? value : value.substr(separator + 2), writable};
+                std::error_code error;
+                if (dir.host.empty() || !std::filesystem::is_directory(dir.host, error))
+                  reject(flag, value, "does not name a host directory (HOST::GUEST)");
+                if (dir.guest.empty())
+                  reject(flag, value, "has an empty guest path (HOST::GUEST)");
+                options.directories.push_back(std::move(dir));
+              }
+            },
+            writable ? "Give a component this host directory, writable (repeatable)"
+                     : "Give a component this host directory, read-only (repeatable)")
+        ->type_name("HOST::GUEST")
+        ->allow_extra_args(false);
+  };
+  addDirectory(*run, "--dir", false);
+  addDirectory(*run, "--dir-rw", true);
+  run->add_option_function<std::string>(
+         "--invoke", [&options](const std::string& value) { options.invoke = value; },
+         "Call this export of a component instead of wasi:cli/run, and print its result")
+      ->type_name("NAME(ARGS)");
+  run->add_option("--config", options.config,
+                  "A wasi:config/runtime value for a component (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+  run->add_option("module", options.module, "The .wasm module or component")
+      ->type_name("MODULE")
+      ->required();
   // Everything after MODULE is the guest's, flags included.
   run->prefix_command();
   options.run = run;
 
   auto* inspect = wasm.add_subcommand(
-      "inspect", "Show a module's imports, exports, memories, ABI and whether it links");
+      "inspect",
+      "Show a module's or component's imports, exports (components in WIT) and whether it links");
   addEngine(*inspect);
-  inspect->add_option("module", options.module, "The .wasm module")
+  inspect->add_option("module", options.module, "The .wasm module or component")
       ->type_name("MODULE")
       ->required();
   options.inspect = inspect;

@@ -10,12 +10,23 @@
 
 namespace wasmesh::app {
 
-// `wasmesh wasm run | inspect`: the embedded Wasm host from the command line (docs/wasm.md).
+// A directory granted to a component (`--dir HOST::GUEST`, `--dir-rw` for a writable one).
+struct DirectoryOption {
+  std::string host;
+  std::string guest;
+  bool writable = false;
+};
+
+// `wasmesh wasm run | inspect`: the embedded Wasm host from the command line (docs/wasm.md,
+// docs/components.md).
 struct WasmOptions {
   std::string engine = "v8";
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<std::uint64_t> maxMemory;
   std::vector<std::string> environment;
+  std::vector<DirectoryOption> directories;  // components only
+  std::vector<std::string> config;           // components only: wasi:config/runtime KEY=VALUE
+  std::optional<std::string> invoke;         // components only: `greet("world")`
   std::string module;
 
   // The subcommands, to tell which one was given; owned by the CLI::App.

@@ -37,20 +37,19 @@ GuestMemory currentMemory(::v8::Isolate* isolate,
   return GuestMemory{std::span(static_cast<std::uint8_t*>(buffer->Data()), buffer->ByteLength())};
 }
 
-WasmError guestError(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
-                     ::v8::Local<::v8::Value> exception, V8HostState& state, bool terminated,
-                     const Limits& limits, std::string_view exportName) {
+WasmError guestError(V8Runtime& runtime, ::v8::Local<::v8::Context> context,
+                     ::v8::Local<::v8::Value> exception, bool terminated, const Limits& limits,
+                     std::string_view exportName) {
+  ::v8::Isolate* isolate = runtime.isolate();
   if (terminated) {
     return WasmError::make(errc::wasm_cpu_limit,
                            "timeout after " + formatDuration(limits.cpuTimePerCall.value_or(
                                                   std::chrono::milliseconds{0})));
   }
-  if (state.outcome) {
-    const HostOutcome outcome = *state.outcome;
-    state.outcome.reset();
-    if (outcome.kind == HostOutcome::Kind::exit)
-      return WasmError::exit(outcome.exitCode);
-    return WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome.message);
+  if (auto outcome = runtime.takeHostOutcome(exception)) {
+    if (outcome->kind == HostOutcome::Kind::exit)
+      return WasmError::exit(outcome->exitCode);
+    return WasmError::makeTrap(TrapKind::host_error, std::string(exportName), outcome->message);
   }
   if (exception.IsEmpty())
     return WasmError::makeTrap(TrapKind::unknown, std::string(exportName), "no exception");
@@ -69,18 +68,21 @@ WasmError guestError(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
 V8Instance::V8Instance(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::Object> exports,
                        std::shared_ptr<V8HostState> state,
                        std::vector<std::unique_ptr<V8HostBinding>> bindings,
+                       std::vector<std::shared_ptr<Instance>> providers,
                        std::shared_ptr<const ModuleInfo> info, Limits limits)
     : runtime_(std::move(runtime)),
       info_(std::move(info)),
       exports_(runtime_->isolate(), exports),
       state_(std::move(state)),
       bindings_(std::move(bindings)),
+      providers_(std::move(providers)),
       limits_(limits) {}
 
 V8Instance::~V8Instance() {
   const V8Scope scope(*runtime_);
   const std::uint64_t memoryBytes = currentMemory(runtime_->isolate(), state_->memory).size();
   callables_.clear();
+  memories_.clear();
   exports_.Reset();
   state_->memory.Reset();
   runtime_->discarded(memoryBytes);
@@ -193,7 +195,7 @@ WasmResult<std::vector<Value>> V8Instance::call(std::string_view exportName,
   if (!returned.ToLocal(&result) || tryCatch.HasCaught()) {
     const bool timedOut = terminated || tryCatch.HasTerminated();
     return fail(
-        guestError(isolate, context, tryCatch.Exception(), *state_, timedOut, limits_, exportName));
+        guestError(*runtime_, context, tryCatch.Exception(), timedOut, limits_, exportName));
   }
   // A call that finished just as the watchdog fired still succeeded: keep its result.
   const std::vector<ValueType>& wire = (*entry)->wireResults;
@@ -278,6 +280,25 @@ WasmResult<void> V8Instance::writeMemory(std::uint64_t offset, std::span<const s
   if (!view.write(offset, data))
     return WasmError::make(errc::wasm_bad_call, "memory write out of bounds");
   return {};
+}
+
+WasmResult<GuestMemory> V8Instance::exportedMemory(std::string_view exportName) {
+  ::v8::Isolate* isolate = runtime_->isolate();
+  // Entered like any other entry from the host: the canonical ABI asks for views both inside
+  // host calls and between calls into the guest.
+  const V8Scope scope(*runtime_);
+  auto found = memories_.find(exportName);
+  if (found == memories_.end()) {
+    ::v8::Local<::v8::Value> memory;
+    if (!exports()->Get(scope.context(), jsString(isolate, exportName)).ToLocal(&memory) ||
+        !memory->IsWasmMemoryObject())
+      return WasmError::make(errc::wasm_bad_call, "no exported memory " + std::string(exportName));
+    found = memories_
+                .emplace(std::string(exportName), ::v8::Global<::v8::WasmMemoryObject>(
+                                                      isolate, memory.As<::v8::WasmMemoryObject>()))
+                .first;
+  }
+  return currentMemory(isolate, found->second);
 }
 
 std::uint64_t V8Instance::memorySize() {

@@ -17,13 +17,13 @@ namespace wasmesh::wasm::v8 {
 // What the host functions of one instance share with it.
 struct V8HostState {
   ::v8::Global<::v8::WasmMemoryObject> memory;  // set once instantiated
-  std::optional<HostOutcome> outcome;           // how the last failing host call ended
 };
 
 // A host function as V8 calls it; a JS function's data points here.
 struct V8HostBinding {
   HostFunction function;
   std::shared_ptr<V8HostState> state;
+  V8Runtime* runtime = nullptr;  // outlives the binding (instances hold the runtime)
 };
 
 // A view of the memory for one host call or one copy; the buffer is re-fetched every time
@@ -36,6 +36,7 @@ class V8Instance final : public Instance {
   V8Instance(std::shared_ptr<V8Runtime> runtime, ::v8::Local<::v8::Object> exports,
              std::shared_ptr<V8HostState> state,
              std::vector<std::unique_ptr<V8HostBinding>> bindings,
+             std::vector<std::shared_ptr<Instance>> providers,
              std::shared_ptr<const ModuleInfo> info, Limits limits);
   ~V8Instance() override;
   V8Instance(const V8Instance&) = delete;
@@ -48,6 +49,7 @@ class V8Instance final : public Instance {
                                                    std::uint64_t length) override;
   WasmResult<void> writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) override;
   std::uint64_t memorySize() override;
+  WasmResult<GuestMemory> exportedMemory(std::string_view exportName) override;
   const std::optional<WasmError>& failure() const override { return failure_; }
   void clearTrap() override {
     if (failure_ && failure_->code == errc::wasm_trap)
@@ -80,15 +82,18 @@ class V8Instance final : public Instance {
   ::v8::Global<::v8::Object> exports_;
   std::shared_ptr<V8HostState> state_;
   std::vector<std::unique_ptr<V8HostBinding>> bindings_;
+  // The instances this one imports from: their exports must live as long as it does.
+  std::vector<std::shared_ptr<Instance>> providers_;
   Limits limits_;
   std::optional<WasmError> failure_;
   std::map<std::string, Callable, std::less<>> callables_;
+  std::map<std::string, ::v8::Global<::v8::WasmMemoryObject>, std::less<>> memories_;
 };
 
 // Turns the exception caught while running the guest into a WasmError (trap, host outcome,
 // termination by the watchdog). `terminated` says whether the watchdog fired.
-WasmError guestError(::v8::Isolate* isolate, ::v8::Local<::v8::Context> context,
-                     ::v8::Local<::v8::Value> exception, V8HostState& state, bool terminated,
-                     const Limits& limits, std::string_view exportName);
+WasmError guestError(V8Runtime& runtime, ::v8::Local<::v8::Context> context,
+                     ::v8::Local<::v8::Value> exception, bool terminated, const Limits& limits,
+                     std::string_view exportName);
 
 }  // namespace wasmesh::wasm::v8

@@ -44,8 +44,9 @@ void callHost(const ::v8::FunctionCallbackInfo<::v8::Value>& info) {
   HostOutcome outcome =
       binding->function.callback(memory, std::span<const Value>(args), std::span<Value>(results));
   if (outcome.kind != HostOutcome::Kind::ok) {
-    binding->state->outcome = outcome;
-    isolate->ThrowException(::v8::Exception::Error(jsString(isolate, "wasmesh host call ended")));
+    auto exception = ::v8::Exception::Error(jsString(isolate, "wasmesh host call ended"));
+    binding->runtime->hostFailed(exception, std::move(outcome));
+    isolate->ThrowException(exception);
     return;
   }
   if (results.size() == 1) {
@@ -92,6 +93,7 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
 
   auto state = std::make_shared<V8HostState>();
   std::vector<std::unique_ptr<V8HostBinding>> bindings;
+  std::vector<std::shared_ptr<Instance>> providers;
   auto importObject = ::v8::Object::New(isolate);
   for (const auto& import : info_->imports) {
     if (const Instance* other = imports.findInstance(import.module)) {
@@ -101,8 +103,25 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
       importObject->Set(context, jsString(isolate, import.module), provider->exports()).Check();
       continue;
     }
+    if (const InstanceExport* item = imports.findInstanceExport(import.module, import.name)) {
+      const auto* provider = dynamic_cast<const V8Instance*>(item->instance.get());
+      ::v8::Local<::v8::Value> value;
+      if (provider == nullptr ||
+          !provider->exports()->Get(context, jsString(isolate, item->exportName)).ToLocal(&value) ||
+          value->IsUndefined()) {
+        return WasmError::make(errc::wasm_link_error, "import " + import.module + "." +
+                                                          import.name + ": no export " +
+                                                          item->exportName + " to import");
+      }
+      moduleObject(isolate, context, importObject, import.module)
+          ->Set(context, jsString(isolate, import.name), value)
+          .Check();
+      providers.push_back(item->instance);
+      continue;
+    }
     const HostFunction* function = imports.findFunction(import.module, import.name);
-    bindings.push_back(std::make_unique<V8HostBinding>(V8HostBinding{*function, state}));
+    bindings.push_back(
+        std::make_unique<V8HostBinding>(V8HostBinding{*function, state, runtime_.get()}));
     // Function::New, not a FunctionTemplate: V8 caches every template's function in the
     // context for good, so a template per instantiation grew the heap with each recreated
     // instance (instantiation slowed to 145 us over 50,000 instances, against 23 us now;
@@ -131,7 +150,7 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
   // A trapping start function leaves V8 10.2's NewInstance with a result and a caught
   // exception both: the exception decides.
   if (!created.ToLocal(&instance) || tryCatch.HasCaught() || terminated) {
-    WasmError error = guestError(isolate, context, tryCatch.Exception(), *state,
+    WasmError error = guestError(*runtime_, context, tryCatch.Exception(),
                                  terminated || tryCatch.HasTerminated(), limits_, "start");
     if (error.code == errc::wasm_trap) {
       const ::v8::String::Utf8Value message(isolate, tryCatch.Exception());
@@ -160,7 +179,7 @@ WasmResult<std::shared_ptr<Instance>> V8Module::instantiate(const Imports& impor
     }
   }
   return std::make_shared<V8Instance>(runtime_, exports, std::move(state), std::move(bindings),
-                                      info_, limits_);
+                                      std::move(providers), info_, limits_);
 }
 
 }  // namespace wasmesh::wasm::v8

@@ -17,6 +17,6 @@ constexpr wasmesh::wasm::EngineModuleEntry kEntry{wasmesh::wasm::kEngineModuleAb
 }  // namespace
 
 extern "C" [[gnu::visibility("default")]] const wasmesh::wasm::EngineModuleEntry*
-wasmesh_engine_v8_create_v1() noexcept {
+wasmesh_engine_v8_create_v2() noexcept {
   return &kEntry;
 }

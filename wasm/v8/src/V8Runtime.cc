@@ -62,6 +62,21 @@ void V8Runtime::limitStack(const Limits& limits) {
   isolate_->SetStackLimit(limit);
 }
 
+void V8Runtime::hostFailed(::v8::Local<::v8::Value> exception, HostOutcome outcome) {
+  failedException_.Reset(isolate_, exception);
+  failedOutcome_ = std::move(outcome);
+}
+
+std::optional<HostOutcome> V8Runtime::takeHostOutcome(::v8::Local<::v8::Value> exception) {
+  if (!failedOutcome_ || exception.IsEmpty() || failedException_.IsEmpty() ||
+      !failedException_.Get(isolate_)->StrictEquals(exception))
+    return std::nullopt;
+  std::optional<HostOutcome> outcome = std::move(failedOutcome_);
+  failedOutcome_.reset();
+  failedException_.Reset();
+  return outcome;
+}
+
 ::v8::MaybeLocal<::v8::Object> newWasmInstance(::v8::Isolate* isolate,
                                                ::v8::Local<::v8::Context> context,
                                                ::v8::Local<::v8::Value> module,

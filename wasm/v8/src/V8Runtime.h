@@ -6,8 +6,10 @@
 #include <v8-persistent-handle.h>
 
 #include <memory>
+#include <optional>
 
 #include "Watchdog.h"
+#include "wasmesh/wasm/HostFunction.h"
 #include "wasmesh/wasm/Limits.h"
 
 namespace wasmesh::wasm::v8 {
@@ -41,6 +43,14 @@ class V8Runtime {
   // takes a lock to set it, a tenth of a short call's cost (bench/wasm).
   void limitStack(const Limits& limits);
 
+  // How a host function ended the guest (a trap or an exit), recorded with the exception it
+  // threw to unwind. The call that catches that very exception takes it: the instance whose
+  // call fails need not be the one that imported the host function (a component's core
+  // instances call each other's imports through shared tables), and a guest that caught the
+  // exception itself leaves nothing behind that a later, unrelated failure could pick up.
+  void hostFailed(::v8::Local<::v8::Value> exception, HostOutcome outcome);
+  std::optional<HostOutcome> takeHostOutcome(::v8::Local<::v8::Value> exception);
+
  private:
   std::unique_ptr<::v8::ArrayBuffer::Allocator> allocator_;
   ::v8::Isolate* isolate_ = nullptr;
@@ -48,6 +58,8 @@ class V8Runtime {
   std::unique_ptr<Watchdog> watchdog_;
   std::uint64_t discardedBytes_ = 0;
   std::uintptr_t stackLimit_ = 0;
+  ::v8::Global<::v8::Value> failedException_;
+  std::optional<HostOutcome> failedOutcome_;
 };
 
 // `new WebAssembly.Instance(module, imports)`: V8's embedder API has no other way to

@@ -9,6 +9,50 @@
 namespace wasmesh::wasm::wabt {
 namespace {
 
+std::optional<std::uint64_t> readLeb(std::span<const std::uint8_t> bytes, std::size_t& at) {
+  std::uint64_t value = 0;
+  for (unsigned shift = 0; shift < 35 && at < bytes.size(); shift += 7) {
+    const std::uint8_t next = bytes[at++];
+    value |= static_cast<std::uint64_t>(next & 0x7fU) << shift;
+    if ((next & 0x80U) == 0)
+      return value;
+  }
+  return std::nullopt;
+}
+
+// A copy of `bytes` without its "name" custom section, or nothing when it has none or its
+// sections cannot be walked (wabt then reports the problem itself). The contents of a custom
+// section never make a module invalid, yet wabt 1.0.32 refuses names it disagrees with, such
+// as those wit-component writes into its preview1 adapter ("function name count (73) > 72");
+// wasmesh reads function names itself (ModuleInfo), so wabt need not see them.
+std::optional<std::vector<std::uint8_t>> withoutNameSection(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t kHeader = 8;
+  if (bytes.size() < kHeader)
+    return std::nullopt;
+  std::size_t at = kHeader;
+  while (at < bytes.size()) {
+    const std::size_t start = at;
+    const std::uint8_t id = bytes[at++];
+    auto size = readLeb(bytes, at);
+    if (!size || *size > bytes.size() - at)
+      return std::nullopt;
+    const std::size_t end = at + *size;
+    if (id == 0) {
+      std::size_t nameAt = at;
+      auto nameLength = readLeb(bytes, nameAt);
+      constexpr std::string_view kName = "name";
+      if (nameLength && *nameLength == kName.size() && nameAt + kName.size() <= end &&
+          std::equal(kName.begin(), kName.end(), bytes.subspan(nameAt).begin())) {
+        std::vector<std::uint8_t> out(bytes.data(), bytes.data() + start);
+        out.insert(out.end(), bytes.data() + end, bytes.data() + bytes.size());
+        return out;
+      }
+    }
+    at = end;
+  }
+  return std::nullopt;
+}
+
 class WabtEngine final : public Engine {
  public:
   std::string_view name() const override { return "wabt"; }
@@ -22,6 +66,11 @@ class WabtEngine final : public Engine {
     bytes = prepared->bytes;
     ::wabt::Errors errors;
     interp::ModuleDesc desc;
+    std::vector<std::uint8_t> stripped;
+    if (auto withoutNames = withoutNameSection(bytes)) {
+      stripped = std::move(*withoutNames);
+      bytes = stripped;
+    }
     const ::wabt::ReadBinaryOptions options(features_, nullptr, false, true, true);
     const auto result = interp::ReadBinaryInterp("module.wasm", bytes.data(), bytes.size(), options,
                                                  &errors, &desc);
@@ -36,14 +85,15 @@ class WabtEngine final : public Engine {
       start = desc.starts.front().func_index;
     desc.starts.clear();
     auto module = interp::Module::New(*store_, std::move(desc));
-    return std::make_shared<WabtModule>(store_, std::move(module), std::move(prepared->info),
-                                        limits, start);
+    return std::make_shared<WabtModule>(store_, outcome_, std::move(module),
+                                        std::move(prepared->info), limits, start);
   }
 
  private:
   ::wabt::Features features_;
   // Shared with every module and instance, whose references into it must go first.
   std::shared_ptr<interp::Store> store_ = std::make_shared<interp::Store>(features_);
+  std::shared_ptr<WabtHostOutcome> outcome_ = std::make_shared<WabtHostOutcome>();
 };
 
 }  // namespace

@@ -8,11 +8,13 @@ namespace wasmesh::wasm::wabt {
 
 WabtInstance::WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
                            interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
-                           Limits limits, std::shared_ptr<const FunctionNames> functionNames)
+                           std::vector<std::shared_ptr<Instance>> providers, Limits limits,
+                           std::shared_ptr<const FunctionNames> functionNames)
     : store_(std::move(store)),
       module_(std::move(module)),
       instance_(std::move(instance)),
       hostState_(std::move(hostState)),
+      providers_(std::move(providers)),
       limits_(limits),
       functionNames_(std::move(functionNames)) {
   interp::Memory* memory = nullptr;
@@ -90,7 +92,7 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
     deadline = std::chrono::steady_clock::now() + *limits_.cpuTimePerCall;
   interp::Values results;
   interp::Trap::Ptr trap;
-  hostState_->outcome.reset();
+  hostState_->outcome->reset();
   ::wabt::Result status = ::wabt::Result::Ok;
   interp::Thread thread(*store_);
   if (store_->Is<interp::DefinedFunc>(*ref)) {
@@ -114,8 +116,9 @@ WasmResult<std::vector<Value>> WabtInstance::call(std::string_view exportName,
   // wabt 1.0.32 swallows call stack exhaustion in call_indirect (Thread::DoCall returns Ok
   // after PushCall trapped) but still sets the trap: a set trap is a trap whatever the status.
   if (status != ::wabt::Result::Ok || trap) {
-    if (hostState_->outcome) {
-      const HostOutcome outcome = *hostState_->outcome;
+    if (*hostState_->outcome) {
+      const HostOutcome outcome = **hostState_->outcome;
+      hostState_->outcome->reset();
       if (outcome.kind == HostOutcome::Kind::exit)
         return fail(WasmError::exit(outcome.exitCode));
       return fail(
@@ -179,6 +182,14 @@ WasmResult<void> WabtInstance::writeMemory(std::uint64_t offset,
   if (!view.write(offset, data))
     return WasmError::make(errc::wasm_bad_call, "memory write out of bounds");
   return {};
+}
+
+WasmResult<GuestMemory> WabtInstance::exportedMemory(std::string_view exportName) {
+  auto ref = exportRef(exportName);
+  if (!ref || !store_->Is<interp::Memory>(*ref))
+    return WasmError::make(errc::wasm_bad_call, "no exported memory " + std::string(exportName));
+  auto memory = store_->UnsafeGet<interp::Memory>(*ref);
+  return GuestMemory{std::span(memory->UnsafeData(), memory->ByteSize())};
 }
 
 std::uint64_t WabtInstance::memorySize() {

@@ -13,11 +13,17 @@
 
 namespace wasmesh::wasm::wabt {
 
+// How the last failing host call ended (a trap or an exit), since wabt passes only a trap
+// message back. One per engine: the instance whose call fails need not be the one that
+// imported the host function (a component's core instances call each other's imports
+// through shared tables), and the failing call, however nested, takes it.
+using WabtHostOutcome = std::optional<HostOutcome>;
+
 // What host functions of one instance share with it: its memory (known once instantiated)
-// and how the last host call ended, since wabt only passes a trap message back.
+// and the engine's host outcome.
 struct WabtHostState {
   interp::Memory* memory = nullptr;  // rooted by the instance, cleared when it goes
-  std::optional<HostOutcome> outcome;
+  std::shared_ptr<WabtHostOutcome> outcome;
 };
 
 class WabtInstance final : public Instance {
@@ -26,7 +32,8 @@ class WabtInstance final : public Instance {
 
   WabtInstance(std::shared_ptr<interp::Store> store, interp::Module::Ptr module,
                interp::Instance::Ptr instance, std::shared_ptr<WabtHostState> hostState,
-               Limits limits, std::shared_ptr<const FunctionNames> functionNames);
+               std::vector<std::shared_ptr<Instance>> providers, Limits limits,
+               std::shared_ptr<const FunctionNames> functionNames);
   ~WabtInstance() override;
   WabtInstance(const WabtInstance&) = delete;
   WabtInstance& operator=(const WabtInstance&) = delete;
@@ -38,6 +45,7 @@ class WabtInstance final : public Instance {
                                                    std::uint64_t length) override;
   WasmResult<void> writeMemory(std::uint64_t offset, std::span<const std::uint8_t> data) override;
   std::uint64_t memorySize() override;
+  WasmResult<GuestMemory> exportedMemory(std::string_view exportName) override;
   const std::optional<WasmError>& failure() const override { return failure_; }
   void clearTrap() override {
     if (failure_ && failure_->code == errc::wasm_trap)
@@ -57,6 +65,8 @@ class WabtInstance final : public Instance {
   interp::Module::Ptr module_;
   interp::Instance::Ptr instance_;
   std::shared_ptr<WabtHostState> hostState_;
+  // The instances this one imports from: their exports must live as long as it does.
+  std::vector<std::shared_ptr<Instance>> providers_;
   Limits limits_;
   std::shared_ptr<const FunctionNames> functionNames_;
   std::optional<WasmError> failure_;

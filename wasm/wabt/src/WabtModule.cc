@@ -35,7 +35,7 @@ interp::HostFunc::Ptr makeHostFunc(interp::Store& store, const HostFunction& fun
                 : GuestMemory{std::span(state->memory->UnsafeData(), state->memory->ByteSize())};
         HostOutcome outcome = callback(memory, args, out);
         if (outcome.kind != HostOutcome::Kind::ok) {
-          state->outcome = outcome;
+          *state->outcome = outcome;
           *trap = interp::Trap::New(thread.store(), outcome.kind == HostOutcome::Kind::exit
                                                         ? "wasi exit"
                                                         : outcome.message);
@@ -73,8 +73,8 @@ WasmResult<void> runStart(interp::Store& store, const interp::Instance& instance
   }
   if (outcome == StepwiseOutcome::returned && !trap)
     return {};
-  if (state.outcome && state.outcome->kind == HostOutcome::Kind::exit)
-    return WasmError::exit(state.outcome->exitCode);
+  if (*state.outcome && (*state.outcome)->kind == HostOutcome::Kind::exit)
+    return WasmError::exit((*state.outcome)->exitCode);
   const std::string message = trap ? trap->message() : "start function failed";
   WasmError error = WasmError::make(errc::wasm_instantiation_failed, message);
   error.trap = trapKindFromMessage(message);
@@ -88,8 +88,23 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
   if (auto checked = imports.check(info_); !checked)
     return checked.error();
   auto state = std::make_shared<WabtHostState>();
+  state->outcome = outcome_;
+  state->outcome->reset();
+  std::vector<std::shared_ptr<Instance>> providers;
   interp::RefVec externs;
   for (const auto& import : module_->import_types()) {
+    if (const InstanceExport* item = imports.findInstanceExport(import.module, import.name)) {
+      const auto* provider = dynamic_cast<const WabtInstance*>(item->instance.get());
+      auto ref = provider != nullptr ? provider->exportRef(item->exportName) : std::nullopt;
+      if (!ref) {
+        return WasmError::make(errc::wasm_link_error, "import " + import.module + "." +
+                                                          import.name + ": no export " +
+                                                          item->exportName + " to import");
+      }
+      externs.push_back(*ref);
+      providers.push_back(item->instance);
+      continue;
+    }
     if (const Instance* other = imports.findInstance(import.module)) {
       const auto* provider = dynamic_cast<const WabtInstance*>(other);
       auto ref = provider != nullptr ? provider->exportRef(import.name) : std::nullopt;
@@ -111,8 +126,8 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
   auto instance = interp::Instance::Instantiate(*store_, module_.ref(), externs, &trap);
   if (!instance) {
     const std::string message = trap ? trap->message() : "instantiation failed";
-    if (state->outcome && state->outcome->kind == HostOutcome::Kind::exit)
-      return WasmError::exit(state->outcome->exitCode);
+    if (*state->outcome && (*state->outcome)->kind == HostOutcome::Kind::exit)
+      return WasmError::exit((*state->outcome)->exitCode);
     // wabt matches imports before anything else; its words for a mismatch are these.
     if (message.find("import") != std::string::npos ||
         message.find("mismatch") != std::string::npos ||
@@ -131,7 +146,7 @@ WasmResult<std::shared_ptr<Instance>> WabtModule::instantiate(const Imports& imp
       return started.error();
   }
   return std::make_shared<WabtInstance>(store_, module_, std::move(instance), std::move(state),
-                                        limits_, functionNames_);
+                                        std::move(providers), limits_, functionNames_);
 }
 
 }  // namespace wasmesh::wasm::wabt

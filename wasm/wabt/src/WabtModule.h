@@ -11,9 +11,11 @@ namespace wasmesh::wasm::wabt {
 
 class WabtModule final : public Module {
  public:
-  WabtModule(std::shared_ptr<interp::Store> store, interp::Module::Ptr module, ModuleInfo info,
-             Limits limits, std::optional<interp::Index> start)
+  WabtModule(std::shared_ptr<interp::Store> store, std::shared_ptr<WabtHostOutcome> outcome,
+             interp::Module::Ptr module, ModuleInfo info, Limits limits,
+             std::optional<interp::Index> start)
       : store_(std::move(store)),
+        outcome_(std::move(outcome)),
         module_(std::move(module)),
         info_(std::move(info)),
         functionNames_(std::make_shared<const WabtInstance::FunctionNames>(info_.functionNames)),
@@ -32,6 +34,7 @@ class WabtModule final : public Module {
 
  private:
   std::shared_ptr<interp::Store> store_;  // first: outlives the reference below
+  std::shared_ptr<WabtHostOutcome> outcome_;
   interp::Module::Ptr module_;
   ModuleInfo info_;
   std::shared_ptr<const WabtInstance::FunctionNames> functionNames_;  // shared by instances

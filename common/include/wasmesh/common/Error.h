@@ -130,6 +130,8 @@ enum class errc {
   http_header_timeout,
   // A protocol switch (101) was asked of a stream that cannot be taken over.
   http_not_upgradable,
+  // A WebAssembly component uses a feature of the component model wasmesh does not run yet.
+  wasm_unsupported_feature,
 };
 
 const boost::system::error_category& wasmeshCategory() noexcept;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wasmesh/wasm/GuestMemory.h"
 #include "wasmesh/wasm/Imports.h"
 #include "wasmesh/wasm/Limits.h"
 #include "wasmesh/wasm/ModuleInfo.h"
@@ -34,6 +35,11 @@ class Instance {
   virtual WasmResult<void> writeMemory(std::uint64_t offset,
                                        std::span<const std::uint8_t> data) = 0;
   virtual std::uint64_t memorySize() = 0;
+  // A view of the memory exported as `exportName` (a component's canonical ABI names its
+  // memory, which need not be "memory", nor be exported by the instance a host function was
+  // imported into). Valid only until the next call into any guest of this engine, which may
+  // grow, and so move, the memory. Fails when there is no such exported memory.
+  virtual WasmResult<GuestMemory> exportedMemory(std::string_view exportName) = 0;
 
   // The first trap, limit or exit, once the instance has failed.
   virtual const std::optional<WasmError>& failure() const = 0;

@@ -23,7 +23,7 @@ namespace wasmesh::wasm {
 //
 // Bump kEngineModuleAbiVersion (and the symbol's suffix) whenever the interface types change
 // shape.
-inline constexpr std::uint32_t kEngineModuleAbiVersion = 1;
+inline constexpr std::uint32_t kEngineModuleAbiVersion = 2;
 
 // Never throws: a backend reports failures as WasmError values, not exceptions.
 using EngineCreateFunction = std::unique_ptr<Engine> (*)() noexcept;
@@ -38,6 +38,6 @@ using EngineModuleEntryFunction = const EngineModuleEntry* (*)() noexcept;
 
 // The V8 backend's module file and entry point.
 inline constexpr const char* kV8EngineModuleFile = "wasmesh_engine_v8.so";
-inline constexpr const char* kV8EngineModuleEntry = "wasmesh_engine_v8_create_v1";
+inline constexpr const char* kV8EngineModuleEntry = "wasmesh_engine_v8_create_v2";
 
 }  // namespace wasmesh::wasm

@@ -22,7 +22,8 @@ enum class TrapKind : std::uint8_t {
   uninitialized_element,
   null_reference,
   call_stack_exhausted,
-  host_error,  // a host function refused to continue (for example a WASI misuse)
+  host_error,     // a host function refused to continue (for example a WASI misuse)
+  canonical_abi,  // a component broke the canonical ABI (bad pointer, handle, string...)
   unknown,
 };
 
