@@ -220,6 +220,81 @@ class EchoServer:
         self.sock.close()
 
 
+class HttpServer:
+    """A threaded HTTP/1.1 server on a kernel-chosen port (http.server): GET and HEAD answer
+    200 with "hello from <path>" (or `routes[path]` = (status, headers, body)); POST and PUT
+    echo the body they received, chunked or not, with its length in `x-received`. It records
+    each request's headers in `requests`."""
+
+    def __init__(self, host="127.0.0.1", routes=None):
+        import http.server
+        outer = self
+        self.requests = []
+        self.routes = routes or {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, headers, body, send_body=True):
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                if not any(name.lower() == "content-length" for name, _ in headers):
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                outer.requests.append((self.command, self.path, dict(self.headers)))
+                if self.path in outer.routes:
+                    status, headers, body = outer.routes[self.path]
+                    self.answer(status, headers, body, self.command != "HEAD")
+                    return
+                self.answer(200, [("Content-Type", "text/plain")],
+                            f"hello from {self.path}\n".encode(), self.command != "HEAD")
+
+            do_HEAD = do_GET
+
+            def read_body(self):
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    data = b""
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b""):
+                                pass
+                            return data
+                        data += self.rfile.read(size)
+                        self.rfile.readline()
+                return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+            def do_POST(self):
+                outer.requests.append((self.command, self.path, dict(self.headers)))
+                body = self.read_body()
+                self.answer(200, [("x-received", str(len(body)))], body)
+
+            do_PUT = do_POST
+
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = family
+            daemon_threads = True
+
+        self.server = Server((host, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class GreetingServer:
     """Speaks first, like NATS, SMTP or MySQL: a banner on accept, then echoes."""
 

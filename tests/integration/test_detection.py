@@ -139,13 +139,17 @@ class DetectionTest(unittest.TestCase):
                     self.assertEqual(sock.recv(100), b"EHLO client\r\n")
                 self.expect_counted(before, self.inbound("not_http", "server_first"))
 
-    def test_http1_is_detected_and_replayed_byte_for_byte(self):
-        request = b"GET /index.html HTTP/1.1\r\nHost: app\r\n\r\n" + os.urandom(1 << 20)
+    def test_http1_is_detected_and_proxied_request_by_request(self):
+        # Detected HTTP/1 is served by the HTTP layer (tests/integration/test_http.py): a
+        # plain echo server behind it is not an HTTP server, so the proxy answers 502.
+        request = b"GET /index.html HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n"
         for name in ("echo", "echo6"):
             with self.subTest(route=name):
                 before = self.counts()
                 host, port = self.route(name)
-                self.assertEqual(echo_through(host, port, request), request)
+                answer = echo_through(host, port, request)
+                self.assertTrue(answer.startswith(b"HTTP/1.1 502 Bad Gateway\r\n"), answer)
+                self.assertIn(b"l5d-proxy-error: malformed_response", answer)
                 self.expect_counted(before, self.outbound("http/1"))
 
     def test_http2_preface_is_detected(self):
@@ -246,10 +250,13 @@ class DetectionTest(unittest.TestCase):
 
     def test_opaque_and_hinted_ports_skip_detection(self):
         before = self.counts()
-        for name in ("opaque", "hinted"):
-            with connect(self.route(name)) as sock:
-                sock.sendall(b"\x00garbage")
-                self.assertEqual(sock.recv(100), b"\x00garbage")
+        with connect(self.route("opaque")) as sock:
+            sock.sendall(b"\x00garbage")
+            self.assertEqual(sock.recv(100), b"\x00garbage")
+        # A port hinted HTTP/1 is served as HTTP/1 without looking: garbage is a bad request.
+        with connect(self.route("hinted")) as sock:
+            sock.sendall(b"\x00garbage\r\n\r\n")
+            self.assertTrue(sock.recv(100).startswith(b"HTTP/1.1 400 Bad Request\r\n"))
         self.expect_counted(before, {})
 
     def test_refused_upstream_resets_the_client_without_a_decision(self):

@@ -37,7 +37,7 @@ std::size_t UpstreamPool::size() const noexcept {
 std::shared_ptr<UpstreamConnection> UpstreamPool::wrap(const UpstreamKey& key,
                                                        ConnectedStream connected) {
   if (key.protocol == Version::http2)
-    return http2Factory_(std::move(connected), settings_);
+    return http2Factory_ ? http2Factory_(std::move(connected), settings_) : nullptr;
   return std::make_shared<Http1ClientConnection>(std::move(connected.socket),
                                                  std::move(connected.stream), settings_);
 }
@@ -91,12 +91,19 @@ UpstreamPool::acquire(const UpstreamKey& key) {
   if (!connected)
     co_return Outcome(boost::system::in_place_error, connected.error());
   auto connection = adopt(key, std::move(*connected));
+  if (!connection) {
+    co_return Outcome(boost::system::in_place_error,
+                      ConnectFailure{make_error_code(errc::http_upstream_unavailable),
+                                     "connect_failed", "no HTTP/2 client in this build"});
+  }
   co_return Outcome(std::move(connection));
 }
 
 std::shared_ptr<UpstreamConnection> UpstreamPool::adopt(const UpstreamKey& key,
                                                         ConnectedStream connected) {
   auto connection = wrap(key, std::move(connected));
+  if (!connection)
+    return nullptr;
   entries_[key].push_back({connection, Clock::now()});
   armSweep();
   return connection;

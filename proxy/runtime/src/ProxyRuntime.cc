@@ -13,6 +13,7 @@
 #include "wasmesh/metrics/ProcessCollector.h"
 #include "wasmesh/proxy/DescriptorBudget.h"
 #include "wasmesh/proxy/ListenerSocket.h"
+#include "wasmesh/proxy/http/UpstreamConnector.h"
 
 namespace wasmesh::proxy {
 namespace {
@@ -54,6 +55,16 @@ boost::asio::awaitable<void> acceptLoop(boost::asio::ip::tcp::acceptor& acceptor
   }
 }
 
+http::HttpSettings httpSettingsOf(const TrafficConfig& traffic) {
+  http::HttpSettings settings;
+  if (traffic.idleTimeout.count() > 0)
+    settings.idleTimeout = traffic.idleTimeout;
+  return settings;
+}
+
+// How often a worker drops HTTP metric cache entries idle past the retention period.
+constexpr auto kHttpSweepInterval = std::chrono::minutes(1);
+
 bool isMissingAddressFamily(const boost::system::error_code& error) {
   return error == boost::asio::error::address_family_not_supported ||
          error == boost::system::errc::address_not_available;
@@ -71,6 +82,9 @@ ProxyRuntime::ProxyRuntime(Config config)
       authorizer_(
           policy::DefaultPolicyEvaluator(config_.inboundDefaultPolicy, config_.clusterNetworks),
           registry_),
+      httpMetrics_(registry_),
+      inboundHttp_(httpSettingsOf(config_.inbound)),
+      outboundHttp_(httpSettingsOf(config_.outbound)),
       signals_(mainContext_, SIGTERM, SIGINT),
       admin_(mainContext_, registry_,
              {[this] { return isReady(); },
@@ -85,10 +99,38 @@ ProxyRuntime::ProxyRuntime(Config config)
 ProxyRuntime::~ProxyRuntime() {
   for (auto& slot : workers_)
     slot.worker->stop();
-  // Acceptors deregister from their worker's reactor when destroyed: do it while the
-  // io_context still exists (the worker, and its context, are destroyed next).
-  for (auto& slot : workers_)
+  // Acceptors, pooled connections and timers deregister from their worker's reactor when
+  // destroyed: do it while the io_context still exists (the worker, and its context, are
+  // destroyed next).
+  for (auto& slot : workers_) {
     slot.acceptors.clear();
+    slot.http.reset();
+  }
+}
+
+ProxyRuntime::HttpWorker::HttpWorker(ProxyRuntime& runtime, Worker& worker)
+    : metrics(runtime.httpMetrics_, worker.index()),
+      inboundPool(
+          worker.context().get_executor(), runtime.inboundHttp_,
+          http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
+                                      runtime.config_.inbound.connectTimeout),
+          {}),
+      outboundPool(
+          worker.context().get_executor(), runtime.outboundHttp_,
+          http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
+                                      runtime.config_.outbound.connectTimeout),
+          {}),
+      services{inboundPool, outboundPool, metrics, runtime.inboundHttp_, runtime.outboundHttp_},
+      sweepTimer(worker.context()) {}
+
+void ProxyRuntime::HttpWorker::armSweep() {
+  sweepTimer.expires_after(kHttpSweepInterval);
+  sweepTimer.async_wait([this](const boost::system::error_code& error) {
+    if (error)
+      return;
+    metrics.sweep(std::chrono::steady_clock::now());
+    armSweep();
+  });
 }
 
 std::vector<ProxyRuntime::Listener> ProxyRuntime::plannedListeners() const {
@@ -233,8 +275,10 @@ int ProxyRuntime::run() {
     slot.worker = std::make_unique<Worker>(index);
     slot.buffers = std::make_unique<BufferPool>(config_.tcpBufferSize, kIdleBuffersPerWorker);
     slot.refusalLog = std::make_unique<LogThrottle>(kRefusalLinesPerWindow, kRefusalLogWindow);
-    slot.services = std::make_unique<WorkerServices>(WorkerServices{
-        *slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, mesh_, *slot.refusalLog});
+    slot.http = std::make_unique<HttpWorker>(*this, *slot.worker);
+    slot.services = std::make_unique<WorkerServices>(
+        WorkerServices{*slot.worker, *slot.buffers, tcpMetrics_, detectMetrics_, mesh_,
+                       *slot.refusalLog, &slot.http->services});
     workers_.push_back(std::move(slot));
   }
   bindListeners();
@@ -246,6 +290,7 @@ int ProxyRuntime::run() {
                             acceptLoop(*slot.acceptors[i], listeners_[i].role, *slot.services),
                             boost::asio::detached);
     }
+    boost::asio::post(slot.worker->context(), [&slot] { slot.http->armSweep(); });
     slot.worker->start();
   }
   awaitSignal();

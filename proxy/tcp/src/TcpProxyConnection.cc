@@ -10,6 +10,7 @@
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/proxy/DetectingConnector.h"
 #include "wasmesh/proxy/ErrnoName.h"
+#include "wasmesh/proxy/HttpHandoff.h"
 #include "wasmesh/proxy/MeshClientConnector.h"
 #include "wasmesh/proxy/MeshServerAcceptor.h"
 #include "wasmesh/proxy/OriginalDestination.h"
@@ -233,6 +234,11 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(make_error_code(errc::idle_timeout)));
     co_return;
   }
+  const bool http1 = outcome.result == DetectResult::http1 || portClass == PortClass::http1;
+  if (services_.http != nullptr && http1) {
+    co_await serveHttp(*routed, replay, clientMetrics);
+    co_return;
+  }
   // Formatting the address costs on every connection: only when trace is on.
   if (outcome.result && spdlog::should_log(spdlog::level::trace)) {
     spdlog::trace("{} connection to {}: {} after {} us ({})", directionName(role_.direction),
@@ -286,6 +292,34 @@ void TcpProxyConnection::resetBoth() {
     socket->set_option(boost::asio::socket_base::linger(true, 0), ignored);
     socket->close(ignored);
   }
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::serveHttp(
+    const Route& route, std::span<const std::uint8_t> alreadyRead, TcpSideMetrics& clientMetrics) {
+  const auto& traffic = *role_.traffic;
+  boost::system::error_code ignored;
+  auto& pool = services_.http->pool(role_.direction);
+  // The connection detection made eagerly carries the first requests.
+  if (server_.is_open()) {
+    server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
+    const http::UpstreamKey key{route.connectTo, http::Version::http11, false, 0};
+    auto socket = std::make_unique<boost::asio::ip::tcp::socket>(std::move(server_));
+    auto stream = std::make_unique<PlainStream>(*socket);
+    pool.adopt(key, http::ConnectedStream{std::move(socket), std::move(stream)});
+  }
+  http::HttpConnectionContext context;
+  context.direction = role_.direction;
+  context.peer = client_.remote_endpoint(ignored);
+  context.target = route.connectTo;
+  context.traffic = &traffic;
+  context.downstreamVersion = http::Version::http11;
+  PlainStream clientStream(client_);
+  const auto served = co_await HttpHandoff::serve(clientStream, alreadyRead, std::move(context),
+                                                  *services_.http, services_.buffers, clientMetrics,
+                                                  services_.metrics, services_.worker.index());
+  client_.close(ignored);
+  clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(served.clientError));
 }
 
 boost::asio::awaitable<bool> TcpProxyConnection::admitInbound(const Route& route,

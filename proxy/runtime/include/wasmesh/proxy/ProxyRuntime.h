@@ -22,6 +22,9 @@
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/TcpProxyConnection.h"
 #include "wasmesh/proxy/Worker.h"
+#include "wasmesh/proxy/http/HttpContext.h"
+#include "wasmesh/proxy/http/HttpMetrics.h"
+#include "wasmesh/proxy/http/UpstreamPool.h"
 
 namespace wasmesh::proxy {
 
@@ -52,9 +55,21 @@ class ProxyRuntime {
   };
   // Members are destroyed bottom-up: the worker (and with it any suspended connection)
   // goes first, while the buffers, services and acceptors those connections use still exist.
+  // A worker's HTTP state: upstream pools per direction, metric caches, and the timer that
+  // sweeps idle cache entries. Lives on the worker's io_context.
+  struct HttpWorker {
+    HttpWorker(ProxyRuntime& runtime, Worker& worker);
+    http::HttpWorkerMetrics metrics;
+    http::UpstreamPool inboundPool;
+    http::UpstreamPool outboundPool;
+    http::HttpWorkerServices services;
+    boost::asio::steady_timer sweepTimer;
+    void armSweep();
+  };
   struct WorkerSlot {
     std::unique_ptr<BufferPool> buffers;
     std::unique_ptr<LogThrottle> refusalLog;
+    std::unique_ptr<HttpWorker> http;
     std::unique_ptr<WorkerServices> services;
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors;
     std::unique_ptr<Worker> worker;
@@ -80,6 +95,9 @@ class ProxyRuntime {
   TcpMetrics tcpMetrics_;
   DetectMetrics detectMetrics_;
   InboundAuthorizer authorizer_;
+  http::HttpMetrics httpMetrics_;
+  http::HttpSettings inboundHttp_;
+  http::HttpSettings outboundHttp_;
   // One budget per direction; made in run(), once the descriptor limit is known.
   std::unique_ptr<ConnectionLimiter> inboundLimiter_;
   std::unique_ptr<ConnectionLimiter> outboundLimiter_;

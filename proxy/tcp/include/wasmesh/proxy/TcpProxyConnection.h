@@ -20,6 +20,7 @@
 #include "wasmesh/proxy/ProtocolDetector.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
+#include "wasmesh/proxy/http/HttpContext.h"
 
 namespace wasmesh::proxy {
 
@@ -59,6 +60,8 @@ struct WorkerServices {
   // Refusals (mesh, connection limit) are logged through it: a peer must not be able to
   // flood the log.
   LogThrottle& refusalLog;
+  // The worker's HTTP pools and metrics; null: HTTP is relayed as bytes.
+  http::HttpWorkerServices* http = nullptr;
 };
 
 // One accepted TCP connection: finds where it should go, detects the client's protocol
@@ -100,6 +103,10 @@ class TcpProxyConnection final : public Abortable {
                                                 std::string_view serverName);
   boost::asio::awaitable<void> relay(ByteStream& client, ByteStream& server,
                                      TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
+  // A connection detected or declared as HTTP/1: request by request through the HTTP layer.
+  boost::asio::awaitable<void> serveHttp(const Route& route,
+                                         std::span<const std::uint8_t> alreadyRead,
+                                         TcpSideMetrics& clientMetrics);
   // Refuses the client with a reset (a failed upstream must not look like an empty answer).
   void resetBoth();
   // Inbound: whether `port` is one of the proxy's own listeners, which no inbound connection

@@ -36,10 +36,16 @@ struct HttpConnectionContext {
 
 // What a worker's HTTP connections share. Owned by the worker's slot in the runtime.
 struct HttpWorkerServices {
-  UpstreamPool& pool;
+  // One pool per direction: the connect timeouts differ (300 ms to the application, 1 s out).
+  UpstreamPool& inboundPool;
+  UpstreamPool& outboundPool;
   HttpWorkerMetrics& metrics;
   const HttpSettings& inboundSettings;
   const HttpSettings& outboundSettings;
+
+  UpstreamPool& pool(Direction direction) noexcept {
+    return direction == Direction::inbound ? inboundPool : outboundPool;
+  }
 };
 
 }  // namespace wasmesh::proxy::http
