@@ -1,7 +1,8 @@
 #include "wasmesh/proxy/http/HeaderMap.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "wasmesh/proxy/http/AsciiCase.h"
 
 namespace wasmesh::proxy::http {
 namespace {
@@ -9,17 +10,10 @@ namespace {
 // HPACK's per-field overhead (RFC 7541 section 4.1), which HTTP/2's header list limit uses.
 constexpr std::size_t kFieldOverhead = 32;
 
-std::string lowered(std::string_view name) {
-  std::string out(name);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 }  // namespace
 
 void HeaderMap::add(std::string_view name, std::string_view value) {
-  fields_.emplace_back(lowered(name), std::string(value));
+  fields_.emplace_back(toLowerAscii(name), std::string(value));
   listSize_ += name.size() + value.size() + kFieldOverhead;
 }
 
@@ -29,7 +23,7 @@ void HeaderMap::set(std::string_view name, std::string_view value) {
 }
 
 std::size_t HeaderMap::remove(std::string_view name) {
-  const auto key = lowered(name);
+  const auto key = toLowerAscii(name);
   const auto before = fields_.size();
   std::erase_if(fields_, [&](const Field& field) {
     if (field.first != key)

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "wasmesh/proxy/http/AsciiCase.h"
+
 namespace wasmesh::proxy::http {
 namespace {
 
@@ -21,13 +23,6 @@ std::string_view trimmed(std::string_view text) {
   return text;
 }
 
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 }  // namespace
 
 void removeHopByHop(HeaderMap& headers) {
@@ -41,7 +36,7 @@ void removeHopByHop(HeaderMap& headers) {
       const auto comma = rest.find(',');
       const auto item = trimmed(rest.substr(0, comma));
       if (!item.empty())
-        named.push_back(lowered(item));
+        named.push_back(toLowerAscii(item));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
@@ -53,7 +48,7 @@ void removeHopByHop(HeaderMap& headers) {
     if (name != "te")
       headers.remove(name);
   }
-  if (const auto te = headers.get("te"); te && lowered(trimmed(*te)) != "trailers")
+  if (const auto te = headers.get("te"); te && toLowerAscii(trimmed(*te)) != "trailers")
     headers.remove("te");
   if (headers.count("te") > 1) {
     headers.remove("te");

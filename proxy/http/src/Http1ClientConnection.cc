@@ -76,6 +76,7 @@ class Http1ClientConnection::Exchange final : public ClientStream {
     if (!reusable)
       connection.close();
     connection.busy_ = false;
+    connection.idleSince_ = Clock::now();
   }
 
   std::shared_ptr<Http1ClientConnection> connection_;
@@ -120,6 +121,8 @@ void Http1ClientConnection::close() {
 bool Http1ClientConnection::idleButDead() {
   if (closed_ || !socket_->is_open())
     return true;
+  if (Clock::now() - idleSince_ < kTrustedIdle)
+    return false;
   char probe = 0;
   const auto peeked = ::recv(socket_->native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
   // Nothing to read is the healthy state; a FIN (0), unsolicited bytes or an error are not.

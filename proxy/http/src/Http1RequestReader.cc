@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <string>
 
+#include "wasmesh/proxy/http/AsciiCase.h"
 #include "wasmesh/proxy/http/HeaderRules.h"
 #include "wasmesh/proxy/http/Http1Syntax.h"
 
@@ -13,13 +14,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 constexpr std::size_t kBodyChunk = 16 * 1024;
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool hasToken(std::string_view list, std::string_view token) {
   std::size_t start = 0;
@@ -32,7 +26,7 @@ bool hasToken(std::string_view list, std::string_view token) {
       item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
       item.remove_suffix(1);
-    if (lowered(item) == token)
+    if (equalsIgnoringCase(item, token))
       return true;
     start = end + 1;
   }
@@ -41,7 +35,7 @@ bool hasToken(std::string_view list, std::string_view token) {
 
 // RFC 9112 section 3.2.2: an absolute-form target gives the authority; the path follows it.
 bool splitAbsoluteForm(std::string_view target, std::string& authority, std::string& path) {
-  const auto lower = lowered(target.substr(0, 8));
+  const auto lower = toLowerAscii(target.substr(0, 8));
   std::size_t skip = 0;
   if (lower.rfind("http://", 0) == 0)
     skip = 7;
@@ -162,22 +156,21 @@ Result<RequestHead> Http1RequestReader::buildHead() {
     if (!isValidFieldName(name) || !isValidFieldValue(value))
       return refuse(CodecEvent::malformedRequest, 400);
     head.headers.add(name, value);
-    const auto key = lowered(name);
-    if (key == "content-length") {
+    if (equalsIgnoringCase(name, "content-length")) {
       ++contentLengths;
       // Digits only: a list ("5, 5") is what two parsers may read as one length or none.
       if (value.empty() ||
           !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return refuse(CodecEvent::malformedRequest, 400);
-    } else if (key == "transfer-encoding") {
+    } else if (equalsIgnoringCase(name, "transfer-encoding")) {
       ++transferEncodings;
       // Only chunked, alone: anything else leaves the body's length to interpretation.
-      if (lowered(value) != "chunked")
+      if (!equalsIgnoringCase(value, "chunked"))
         return refuse(CodecEvent::malformedRequest, 400);
-    } else if (key == "host") {
+    } else if (equalsIgnoringCase(name, "host")) {
       ++hosts;
       host = std::string(value);
-    } else if (key == "connection") {
+    } else if (equalsIgnoringCase(name, "connection")) {
       connection += (connection.empty() ? "" : ",") + std::string(value);
     }
   }
@@ -210,7 +203,7 @@ Result<RequestHead> Http1RequestReader::buildHead() {
     head.contentLength = *length;
   head.hasBody = parser_.chunked() || (head.contentLength && *head.contentLength > 0);
   if (const auto expect = head.headers.get("expect")) {
-    if (lowered(*expect) != "100-continue")
+    if (!equalsIgnoringCase(*expect, "100-continue"))
       return refuse(CodecEvent::malformedRequest, 417);
     head.expectContinue = head.version == Version::http11;
     head.headers.remove("expect");
@@ -243,11 +236,12 @@ boost::asio::awaitable<Result<BodyChunk>> Http1RequestReader::readBody(InputBuff
     finished_ = true;
     co_return BodyChunk{{}, true, takeTrailers()};
   }
-  body_.resize(kBodyChunk);
+  if (!body_)
+    body_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBodyChunk);
   while (true) {
     auto& body = parser_.get().body();
-    body.data = body_.data();
-    body.size = body_.size();
+    body.data = body_.get();
+    body.size = kBodyChunk;
     if (!input.empty()) {
       boost::system::error_code error;
       const auto used =
@@ -259,11 +253,11 @@ boost::asio::awaitable<Result<BodyChunk>> Http1RequestReader::readBody(InputBuff
         refusal_ = Refusal{CodecEvent::malformedRequest, 400};
         co_return make_error_code(errc::http_malformed_message);
       }
-      const auto produced = body_.size() - parser_.get().body().size;
+      const auto produced = kBodyChunk - parser_.get().body().size;
       if (parser_.is_done())
         finished_ = true;
       if (produced > 0 || finished_) {
-        BodyChunk chunk{{body_.data(), produced}, finished_, std::nullopt};
+        BodyChunk chunk{{body_.get(), produced}, finished_, std::nullopt};
         if (finished_)
           chunk.trailers = takeTrailers();
         for (const auto& trailer : chunk.trailers ? *chunk.trailers : HeaderMap{}) {

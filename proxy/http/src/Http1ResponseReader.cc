@@ -5,6 +5,7 @@
 #include <boost/beast/http/error.hpp>
 #include <string>
 
+#include "wasmesh/proxy/http/AsciiCase.h"
 #include "wasmesh/proxy/http/HeaderRules.h"
 #include "wasmesh/proxy/http/Http1Syntax.h"
 
@@ -13,13 +14,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 constexpr std::size_t kBodyChunk = 16 * 1024;
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 }  // namespace
 
@@ -134,11 +128,12 @@ boost::asio::awaitable<Result<BodyChunk>> Http1ResponseReader::readBody(
     finished_ = true;
     co_return BodyChunk{{}, true, takeTrailers()};
   }
-  body_.resize(kBodyChunk);
+  if (!body_)
+    body_ = std::make_unique_for_overwrite<std::uint8_t[]>(kBodyChunk);
   while (true) {
     auto& body = parser_->get().body();
-    body.data = body_.data();
-    body.size = body_.size();
+    body.data = body_.get();
+    body.size = kBodyChunk;
     std::size_t used = 0;
     if (!input.empty()) {
       boost::system::error_code error;
@@ -148,10 +143,10 @@ boost::asio::awaitable<Result<BodyChunk>> Http1ResponseReader::readBody(
         error = {};
       if (error)
         co_return make_error_code(errc::http_malformed_message);
-      const auto produced = body_.size() - parser_->get().body().size;
+      const auto produced = kBodyChunk - parser_->get().body().size;
       finished_ = parser_->is_done();
       if (produced > 0 || finished_) {
-        BodyChunk chunk{{body_.data(), produced}, finished_, std::nullopt};
+        BodyChunk chunk{{body_.get(), produced}, finished_, std::nullopt};
         if (finished_)
           chunk.trailers = takeTrailers();
         co_return chunk;

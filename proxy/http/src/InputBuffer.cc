@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstring>
 
 #include "wasmesh/common/Error.h"
 
@@ -19,35 +20,52 @@ InputBuffer::InputBuffer(ByteStream& stream, std::size_t capacity)
     : stream_(stream), capacity_(capacity), timer_(stream.socket().get_executor()) {}
 
 void InputBuffer::consume(std::size_t count) noexcept {
-  start_ += std::min(count, bytes_.size() - start_);
-  if (start_ == bytes_.size()) {
-    bytes_.clear();
-    bytes_.shrink_to_fit();  // an idle kept-alive connection holds no buffer
-    start_ = 0;
+  start_ += std::min(count, end_ - start_);
+  if (start_ == end_) {
+    // An idle kept-alive connection holds no buffer.
+    storage_.reset();
+    allocated_ = start_ = end_ = 0;
   }
 }
 
+void InputBuffer::reserve(std::size_t more) {
+  if (end_ + more <= allocated_)
+    return;
+  const auto used = end_ - start_;
+  if (used + more <= allocated_ && start_ > 0) {
+    std::memmove(storage_.get(), storage_.get() + start_, used);
+  } else {
+    allocated_ = std::max(used + more, 2 * allocated_);
+    auto grown = std::make_unique_for_overwrite<std::uint8_t[]>(allocated_);
+    if (used > 0)
+      std::memcpy(grown.get(), storage_.get() + start_, used);
+    storage_ = std::move(grown);
+  }
+  start_ = 0;
+  end_ = used;
+}
+
 void InputBuffer::append(std::span<const std::uint8_t> bytes) {
-  bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+  if (bytes.empty())
+    return;
+  reserve(bytes.size());
+  std::memcpy(storage_.get() + end_, bytes.data(), bytes.size());
+  end_ += bytes.size();
 }
 
 boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_point deadline) {
   using boost::asio::experimental::awaitable_operators::operator||;
   if (full())
     co_return make_error_code(errc::http_headers_too_large);
-  if (start_ > 0 && start_ >= bytes_.size() / 2) {
-    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(start_));
-    start_ = 0;
-  }
   while (true) {
-    const auto used = bytes_.size();
-    const auto room = std::min(kReadChunk, capacity_ - (used - start_));
-    bytes_.resize(used + room);
+    const auto room = std::min(kReadChunk, capacity_ - (end_ - start_));
+    reserve(room);
     boost::system::error_code error;
-    const auto got = stream_.readSome({bytes_.data() + used, room}, error);
-    bytes_.resize(used + (error ? 0 : got));
-    if (!error && got > 0)
+    const auto got = stream_.readSome({storage_.get() + end_, room}, error);
+    if (!error && got > 0) {
+      end_ += got;
       co_return boost::system::error_code{};
+    }
     if (!error && got == 0)
       co_return make_error_code(boost::asio::error::eof);
     if (error != boost::asio::error::would_block)
@@ -64,11 +82,11 @@ boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_
 }
 
 std::vector<std::uint8_t> InputBuffer::takeRemaining() {
-  std::vector<std::uint8_t> rest(bytes_.begin() + static_cast<std::ptrdiff_t>(start_),
-                                 bytes_.end());
-  bytes_.clear();
-  start_ = 0;
-  return rest;
+  const auto rest = data();
+  std::vector<std::uint8_t> out(rest.begin(), rest.end());
+  storage_.reset();
+  allocated_ = start_ = end_ = 0;
+  return out;
 }
 
 }  // namespace wasmesh::proxy::http

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <memory>
 
 #include "wasmesh/proxy/ByteStream.h"
@@ -30,8 +31,12 @@ class Http1ClientConnection final : public UpstreamConnection,
   void close() override;
 
   // Whether the upstream closed (or sent something) while the connection sat idle: checked
-  // before reuse, so a request is never written into a connection the server already shut.
+  // before reuse, so a request is rarely written into a connection the server already shut.
+  // A connection idle for less than kTrustedIdle is not probed (one syscall per request
+  // saved); the rare loser of that race fails as connection_closed and a request without a
+  // body is retried on another connection.
   bool idleButDead();
+  static constexpr auto kTrustedIdle = std::chrono::milliseconds(500);
 
  private:
   class Exchange;
@@ -42,6 +47,7 @@ class Http1ClientConnection final : public UpstreamConnection,
   InputBuffer input_;
   bool busy_ = false;
   bool closed_ = false;
+  std::chrono::steady_clock::time_point idleSince_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace wasmesh::proxy::http

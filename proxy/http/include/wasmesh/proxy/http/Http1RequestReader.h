@@ -5,6 +5,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -56,7 +57,8 @@ class Http1RequestReader {
   boost::beast::http::request_parser<boost::beast::http::buffer_body> parser_;
   std::optional<Refusal> refusal_;
   std::size_t headerFieldCount_ = 0;
-  std::vector<std::uint8_t> body_;
+  // Decoded body bytes handed out; allocated once, not zero-filled.
+  std::unique_ptr<std::uint8_t[]> body_;
   bool finished_ = false;
   bool keepAlive_ = false;
 };

@@ -45,7 +45,8 @@ class Http1ResponseReader {
   bool headRequest_;
   std::unique_ptr<Parser> parser_;  // one per head: a 1xx is a message of its own
   std::size_t headerFieldCount_ = 0;
-  std::vector<std::uint8_t> body_;
+  // Decoded body bytes handed out; allocated once, not zero-filled.
+  std::unique_ptr<std::uint8_t[]> body_;
   bool finished_ = false;
   bool keepAlive_ = false;
 };

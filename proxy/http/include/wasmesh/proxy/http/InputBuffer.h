@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -22,10 +23,10 @@ class InputBuffer {
   InputBuffer(ByteStream& stream, std::size_t capacity);
 
   std::span<const std::uint8_t> data() const noexcept {
-    return {bytes_.data() + start_, bytes_.size() - start_};
+    return {storage_.get() + start_, end_ - start_};
   }
-  bool empty() const noexcept { return start_ == bytes_.size(); }
-  bool full() const noexcept { return bytes_.size() - start_ >= capacity_; }
+  bool empty() const noexcept { return start_ == end_; }
+  bool full() const noexcept { return end_ - start_ >= capacity_; }
   void consume(std::size_t count) noexcept;
   // Bytes read before this buffer existed (what protocol detection consumed).
   void append(std::span<const std::uint8_t> bytes);
@@ -41,10 +42,16 @@ class InputBuffer {
   ByteStream& stream() noexcept { return stream_; }
 
  private:
+  // Room for `more` bytes after end_, moving or growing the storage as needed.
+  void reserve(std::size_t more);
+
   ByteStream& stream_;
   std::size_t capacity_;
-  std::vector<std::uint8_t> bytes_;
+  // Not a vector: a vector zero-fills what it grows by, for every read.
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::size_t allocated_ = 0;
   std::size_t start_ = 0;
+  std::size_t end_ = 0;
   boost::asio::steady_timer timer_;
 };
 
