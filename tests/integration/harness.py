@@ -224,7 +224,7 @@ class HttpServer:
     """A threaded HTTP/1.1 server on a kernel-chosen port (http.server): GET and HEAD answer
     200 with "hello from <path>" (or `routes[path]` = (status, headers, body)); POST and PUT
     echo the body they received, chunked or not, with its length in `x-received`. It records
-    each request's headers in `requests`."""
+    each request's method, path, headers and HTTP version in `requests`."""
 
     def __init__(self, host="127.0.0.1", routes=None):
         import http.server
@@ -249,7 +249,8 @@ class HttpServer:
                     self.wfile.write(body)
 
             def do_GET(self):
-                outer.requests.append((self.command, self.path, dict(self.headers)))
+                outer.requests.append((self.command, self.path, dict(self.headers),
+                                       self.request_version))
                 if self.path in outer.routes:
                     status, headers, body = outer.routes[self.path]
                     self.answer(status, headers, body, self.command != "HEAD")
@@ -273,7 +274,8 @@ class HttpServer:
                 return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
             def do_POST(self):
-                outer.requests.append((self.command, self.path, dict(self.headers)))
+                outer.requests.append((self.command, self.path, dict(self.headers),
+                                       self.request_version))
                 body = self.read_body()
                 self.answer(200, [("x-received", str(len(body)))], body)
 

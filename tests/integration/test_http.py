@@ -151,6 +151,14 @@ class HttpProxyTest(unittest.TestCase):
         answer = raw_exchange(self.route("web"), b"GET /old HTTP/1.0\r\n\r\n")
         self.assertTrue(answer.startswith(b"HTTP/1.0 200 OK\r\n"), answer)
         self.assertIn(b"hello from /old", answer)
+        # Upstream it went as HTTP/1.1 (with an empty Host), so the server kept the connection
+        # open and the pool may reuse it: the next requests must not meet a closed connection.
+        self.assertEqual(self.web.requests[-1][3], "HTTP/1.1")
+        conn = self.connection()
+        for i in range(3):
+            conn.request("GET", f"/after-old/{i}")
+            self.assertEqual(conn.getresponse().read(), f"hello from /after-old/{i}\n".encode())
+        conn.close()
 
     def test_bodies_both_ways_fixed_and_chunked(self):
         payload = os.urandom(3 << 20)

@@ -165,12 +165,12 @@ boost::asio::awaitable<Result<void>> Http1Writer::writeRequestHead(const Request
   pending_ = head.method;
   pending_ += ' ';
   pending_ += head.path;
-  pending_ += head.version == Version::http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
-  if (!head.authority.empty()) {
-    pending_ += "host: ";
-    pending_ += head.authority;
-    pending_ += "\r\n";
-  }
+  // Always HTTP/1.1 upstream, as Envoy does: an HTTP/1.0 request would make the server close
+  // after answering (often without saying so), and could not carry a chunked body. HTTP/1.1
+  // requires a Host field, empty when the client named no authority (RFC 9112 3.2).
+  pending_ += " HTTP/1.1\r\nhost: ";
+  pending_ += head.authority;
+  pending_ += "\r\n";
   appendFields(head.headers);
   if (!head.upgrade.empty()) {
     pending_ += "connection: upgrade\r\nupgrade: ";
