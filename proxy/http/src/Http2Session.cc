@@ -21,7 +21,8 @@ constexpr std::size_t kWriteBatchBytes = 64 * 1024;
 constexpr std::uint32_t kHeaderTableBytes = 4096;
 // Entries in one SETTINGS frame (RFC 9113 defines 6; duplicates are legal, floods are not).
 constexpr std::size_t kMaxSettingsEntries = 32;
-// SETTINGS and PING acknowledgements queued for a peer that does not read them.
+// SETTINGS and PING acknowledgements queued for a peer that does not read them, beyond
+// the control-frame budget.
 constexpr std::size_t kMaxOutboundAcks = 1000;
 // The largest header block we send (nghttp2's default, set explicitly).
 constexpr std::size_t kMaxSendHeaderBlock = 64 * 1024;
@@ -127,6 +128,10 @@ Http2Session::Http2Session(Role role, ByteStream& stream, const HttpSettings& se
 Http2Session::~Http2Session() = default;
 
 Result<void> Http2Session::start() {
+  // Small frames (WINDOW_UPDATE, SETTINGS ACK, a HEADERS alone) must not wait for Nagle's
+  // algorithm and the peer's delayed ACK: that stalls every window round trip by 40 ms.
+  boost::system::error_code ignored;
+  stream_.socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   nghttp2_session_callbacks* rawCallbacks = nullptr;
   if (nghttp2_session_callbacks_new(&rawCallbacks) != 0)
     return errc::http_connection_closed;
@@ -142,7 +147,11 @@ Result<void> Http2Session::start() {
   // Received DATA is acknowledged only as the reader takes it (Http2Stream::readBody).
   nghttp2_option_set_no_auto_window_update(option.get(), 1);
   nghttp2_option_set_max_continuations(option.get(), settings_.maxContinuationFrames);
-  nghttp2_option_set_max_outbound_ack(option.get(), kMaxOutboundAcks);
+  // Above the control-frame budget, so a flood gets its GOAWAY from us before nghttp2
+  // gives up on a peer that does not read its acknowledgements.
+  nghttp2_option_set_max_outbound_ack(
+      option.get(),
+      kMaxOutboundAcks + static_cast<std::size_t>(settings_.maxControlFramesPerSecond));
   nghttp2_option_set_max_settings(option.get(), kMaxSettingsEntries);
   nghttp2_option_set_max_deflate_dynamic_table_size(option.get(), kHeaderTableBytes);
   nghttp2_option_set_max_send_header_block_length(option.get(), kMaxSendHeaderBlock);
