@@ -188,7 +188,9 @@ void Http2ServerSession::afterInput() {
   auto ready = std::move(ready_);
   ready_.clear();
   for (auto& stream : ready) {
-    if (finished()) {
+    // After our GOAWAY (a flood, a timeout) nghttp2 may still have parsed a few streams
+    // from the same read: they are above its last stream id, so they are not served.
+    if (finished() || terminating()) {
       stream->core().release(NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR);
       continue;
     }

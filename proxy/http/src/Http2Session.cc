@@ -6,8 +6,10 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "Http2Callbacks.h"
 #include "Http2FieldList.h"
 
 namespace wasmesh::proxy::http {
@@ -24,6 +26,9 @@ constexpr std::size_t kMaxSettingsEntries = 32;
 // SETTINGS and PING acknowledgements queued for a peer that does not read them, beyond
 // the control-frame budget.
 constexpr std::size_t kMaxOutboundAcks = 1000;
+// Frames nghttp2 may hold for a peer that does not read: more than one read's worth of
+// the smallest frames (16 KiB / 9 bytes), so only a peer that stops reading reaches it.
+constexpr std::size_t kMaxOutboundQueue = 2000;
 // The largest header block we send (nghttp2's default, set explicitly).
 constexpr std::size_t kMaxSendHeaderBlock = 64 * 1024;
 
@@ -41,71 +46,6 @@ TimePoint saturatingAdd(TimePoint start, Duration duration) {
 }
 
 }  // namespace
-
-// nghttp2's C callbacks: each finds the session in `user` and calls the member function.
-struct Http2Callbacks {
-  static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
-
-  static int beginFrame(nghttp2_session*, const nghttp2_frame_hd* header, void* user) {
-    return self(user).onBeginFrame(*header);
-  }
-  static int beginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    return self(user).onBeginHeaders(*frame);
-  }
-  static int header(nghttp2_session*, const nghttp2_frame* frame, const std::uint8_t* name,
-                    std::size_t nameLength, const std::uint8_t* value, std::size_t valueLength,
-                    std::uint8_t /*flags*/, void* user) {
-    return self(user).onHeader(
-        *frame, {reinterpret_cast<const char*>(name), nameLength},  // NOLINT: C bytes
-        {reinterpret_cast<const char*>(value), valueLength});       // NOLINT
-  }
-  static int frameReceived(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    return self(user).onFrameReceived(*frame);
-  }
-  static int dataChunk(nghttp2_session*, std::uint8_t /*flags*/, std::int32_t streamId,
-                       const std::uint8_t* data, std::size_t length, void* user) {
-    return self(user).onDataChunk(streamId, {data, length});
-  }
-  static int streamClose(nghttp2_session*, std::int32_t streamId, std::uint32_t errorCode,
-                         void* user) {
-    return self(user).onStreamClose(streamId, errorCode);
-  }
-  static int frameSent(nghttp2_session*, const nghttp2_frame* frame, void* user) {
-    return self(user).onFrameSent(*frame);
-  }
-  static int frameNotSent(nghttp2_session*, const nghttp2_frame* frame, int libraryError,
-                          void* user) {
-    return self(user).onFrameNotSent(*frame, libraryError);
-  }
-  static int invalidFrame(nghttp2_session*, const nghttp2_frame* frame, int libraryError,
-                          void* user) {
-    return self(user).onInvalidFrame(*frame, libraryError);
-  }
-  static int error(nghttp2_session*, int libraryError, const char* message, std::size_t length,
-                   void*) {
-    spdlog::debug("http2: {} ({})", std::string_view(message, length),
-                  nghttp2_strerror(libraryError));
-    return 0;
-  }
-  static ssize_t readData(nghttp2_session*, std::int32_t streamId, std::uint8_t* buffer,
-                          std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
-                          void* user) {
-    return self(user).produce(streamId, buffer, length, flags);
-  }
-
-  static void install(nghttp2_session_callbacks* callbacks) {
-    nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, beginFrame);
-    nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, beginHeaders);
-    nghttp2_session_callbacks_set_on_header_callback(callbacks, header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, frameReceived);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, dataChunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, streamClose);
-    nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, frameSent);
-    nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, frameNotSent);
-    nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, invalidFrame);
-    nghttp2_session_callbacks_set_error_callback2(callbacks, error);
-  }
-};
 
 nghttp2_data_provider Http2Session::bodyProvider() noexcept {
   nghttp2_data_provider provider{};
@@ -230,6 +170,9 @@ boost::asio::awaitable<void> Http2Session::readLoop(std::span<const std::uint8_t
     lastIo_ = Clock::now();
     if (!input({buffer.data(), count}))
       break;
+    // Let the writer flush what this input asked for (acknowledgements, window updates), and
+    // the worker's other connections have their turn, before reading more.
+    co_await boost::asio::post(executor(), boost::asio::use_awaitable);
   }
 }
 
@@ -241,9 +184,11 @@ bool Http2Session::input(std::span<const std::uint8_t> bytes) {
   }
   afterInput();
   // Frames queue up inside nghttp2 only while the peer does not read what it asks for
-  // (acknowledgements, resets, responses): past a bound, that is a flood.
-  const auto queueLimit = std::max<std::size_t>(1000, 4 * settings_.maxConcurrentStreams);
-  if (nghttp2_session_get_outbound_queue_size(native()) > queueLimit) {
+  // (acknowledgements, resets, responses): past a bound, that is a flood. One read of
+  // minimal frames stays below it; a GOAWAY already queued goes first.
+  const auto queueLimit =
+      std::max<std::size_t>(kMaxOutboundQueue, 4 * settings_.maxConcurrentStreams);
+  if (!terminating_ && nghttp2_session_get_outbound_queue_size(native()) > queueLimit) {
     report(CodecEvent::controlFrameFlood);
     abortTransport();
     finish(ServerConnectionEnd::refused, make_error_code(errc::http_protocol_error));
