@@ -153,6 +153,8 @@ int Http2ServerSession::onHeadersReceived(const nghttp2_frame& frame) {
     stream->onEndOfInput(std::move(block).toTrailers());
     return 0;
   }
+  if (endStream)
+    stream->onEndOfInput(std::nullopt);
   if (block.overLimit()) {
     report(CodecEvent::headersTooLarge);
     countPeerReset();
@@ -168,8 +170,6 @@ int Http2ServerSession::onHeadersReceived(const nghttp2_frame& frame) {
     stream->release(NGHTTP2_PROTOCOL_ERROR, NGHTTP2_PROTOCOL_ERROR);
     return 0;
   }
-  if (endStream)
-    stream->onEndOfInput(std::nullopt);
   ready_.push_back(std::make_shared<Http2ServerStream>(*this, stream, std::move(*request)));
   return 0;
 }
