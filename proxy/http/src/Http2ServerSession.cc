@@ -208,7 +208,9 @@ void Http2ServerSession::spawn(boost::asio::awaitable<void> task) {
   });
 }
 
-void Http2ServerSession::spawnHandler(std::shared_ptr<Http2ServerStream> stream) {
+// By value: the completion handler keeps the stream alive until the handler has returned.
+void Http2ServerSession::spawnHandler(
+    std::shared_ptr<Http2ServerStream> stream) {  // NOLINT(performance-unnecessary-value-param)
   ++handlers_;
   noteActivity();
   auto task = runHandler(stream);

@@ -16,8 +16,8 @@ namespace wasmesh::proxy::http {
 namespace {
 
 // A read takes what the socket has, up to this; a write gathers frames up to this.
-constexpr std::size_t kReadBufferBytes = 16 * 1024;
-constexpr std::size_t kWriteBatchBytes = 64 * 1024;
+constexpr std::size_t kReadBufferBytes = std::size_t{16} * 1024;
+constexpr std::size_t kWriteBatchBytes = std::size_t{64} * 1024;
 // HPACK dynamic tables, both ways: the RFC 7541 default, which bounds what a peer's
 // encoder can make us hold and what ours holds.
 constexpr std::uint32_t kHeaderTableBytes = 4096;
@@ -30,7 +30,7 @@ constexpr std::size_t kMaxOutboundAcks = 1000;
 // the smallest frames (16 KiB / 9 bytes), so only a peer that stops reading reaches it.
 constexpr std::size_t kMaxOutboundQueue = 2000;
 // The largest header block we send (nghttp2's default, set explicitly).
-constexpr std::size_t kMaxSendHeaderBlock = 64 * 1024;
+constexpr std::size_t kMaxSendHeaderBlock = std::size_t{64} * 1024;
 
 // RFC 9113 section 6.5.2: SETTINGS_MAX_FRAME_SIZE lies in [2^14, 2^24 - 1].
 constexpr std::uint32_t kMinFrameSize = 1U << 14;
@@ -114,11 +114,14 @@ Result<void> Http2Session::start() {
   session_.reset(raw);
 
   const std::uint32_t frameSize = std::clamp(settings_.maxFrameSize, kMinFrameSize, kMaxFrameSize);
-  const std::uint32_t streamWindow =
-      std::min<std::uint32_t>(settings_.initialStreamWindow, NGHTTP2_MAX_WINDOW_SIZE);
+  // The stream window is what a stream buffers for a reader that has not caught up.
+  std::size_t streamWindow =
+      std::min<std::size_t>(settings_.initialStreamWindow, NGHTTP2_MAX_WINDOW_SIZE);
+  if (settings_.maxBufferedBodyBytes > 0)
+    streamWindow = std::min(streamWindow, settings_.maxBufferedBodyBytes);
   std::vector<nghttp2_settings_entry> entries{
       {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, kHeaderTableBytes},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, streamWindow},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<std::uint32_t>(streamWindow)},
       {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, frameSize},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
        static_cast<std::uint32_t>(std::min<std::size_t>(settings_.maxHeaderListBytes, UINT32_MAX))},
@@ -187,7 +190,7 @@ bool Http2Session::input(std::span<const std::uint8_t> bytes) {
   // (acknowledgements, resets, responses): past a bound, that is a flood. One read of
   // minimal frames stays below it; a GOAWAY already queued goes first.
   const auto queueLimit =
-      std::max<std::size_t>(kMaxOutboundQueue, 4 * settings_.maxConcurrentStreams);
+      std::max(kMaxOutboundQueue, std::size_t{4} * settings_.maxConcurrentStreams);
   if (!terminating_ && nghttp2_session_get_outbound_queue_size(native()) > queueLimit) {
     report(CodecEvent::controlFrameFlood);
     abortTransport();

@@ -91,6 +91,44 @@ TEST_P(Http2FlowControlTest, SlowClientReaderHoldsTheServerBack) {
   EXPECT_LE(worstLead, kStreamWindow) << "the sender ran ahead of the reader";
 }
 
+TEST(Http2FlowControl, MaxBufferedBodyBytesNarrowsTheStreamWindow) {
+  HttpSettings narrow;
+  narrow.maxBufferedBodyBytes = 16 * 1024;
+  CodecPair pair(false, {}, narrow);
+  const std::size_t total = 512 * 1024;
+  std::size_t sent = 0;
+  std::size_t read = 0;
+  std::size_t worstLead = 0;
+  auto handler = [&](ServerStream& stream) -> awaitable<void> {
+    ResponseHead head;
+    EXPECT_TRUE(co_await stream.sendHeaders(head, false));
+    const auto chunk = bodyPattern(1024);
+    while (sent < total) {
+      EXPECT_TRUE(co_await stream.sendData(bytes(chunk), sent + 1024 == total));
+      sent += 1024;
+      worstLead = std::max(worstLead, sent - read);
+    }
+  };
+  runCoroutine([&]() -> awaitable<void> {
+    co_await pair.run(handler, [&](Http2ClientConnection& client) -> awaitable<void> {
+      auto stream = (co_await client.startRequest(requestFor(), true)).value();
+      EXPECT_TRUE(co_await stream->readHeaders());
+      while (true) {
+        co_await sleepFor(std::chrono::milliseconds(1));
+        auto chunk = co_await stream->readBody();
+        EXPECT_TRUE(chunk.has_value());
+        if (!chunk)
+          co_return;
+        read += chunk->data.size();
+        if (chunk->end)
+          break;
+      }
+    });
+  });
+  EXPECT_EQ(read, total);
+  EXPECT_LE(worstLead, narrow.maxBufferedBodyBytes);
+}
+
 // The same the other way: a handler that reads the request body slowly holds the client's
 // upload back.
 TEST_P(Http2FlowControlTest, SlowHandlerHoldsTheClientBack) {
