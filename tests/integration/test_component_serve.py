@@ -347,5 +347,88 @@ class ServeBoundsGuests(unittest.TestCase):
             served.stop()
 
 
+def head_then_cut(port, path):
+    """(status, whether the body ended properly) of a response that may be cut short."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as client:
+        client.sendall(f"GET {path} HTTP/1.1\r\nhost: x\r\n\r\n".encode())
+        data = b""
+        while True:
+            try:
+                chunk = client.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            data += chunk
+            if data.endswith(b"\r\n0\r\n\r\n"):
+                break
+    return int(data.split(b" ", 2)[1]), data.endswith(b"\r\n0\r\n\r\n")
+
+
+@unittest.skipUnless(FIXTURES and os.path.exists(fixture("http_hello")),
+                     "component fixtures not built (scripts/install-npm.sh)")
+class ServeSurvivesMisbehavingGuests(unittest.TestCase):
+    """The C handler's routes, each misbehaving one way: a clear error for that request,
+    counted, and the next request served by a fresh instance as if nothing happened."""
+
+    CASES = [
+        # path, status, x-wasmesh-error, result label
+        ("/trap", 500, "trap: unreachable in function handle", "trap"),
+        ("/loop", 503, "timeout: timeout after 2s", "timeout"),
+        ("/oom", 500, "trap: unreachable in function abort", "trap"),
+        ("/leak", 500, "trap: host function error in function "
+                       "wasi:http/types@0.2.12#[constructor]fields (the guest holds 10000 host "
+                       "objects (streams, files, pollables): too many)", "trap"),
+        ("/bad-pointer", 500, "trap: canonical ABI violation in function "
+                              "wasi:http/types@0.2.12#[method]fields.append (string of 64 bytes "
+                              "at 2147483632 outside the memory of", "trap"),
+        ("/double-drop", 500, "trap: canonical ABI violation in function resource.drop "
+                              "wasi:http/types@0.2.12.fields (drop of handle", "trap"),
+        ("/no-response", 500, "no_response: the component returned without setting a response",
+         "no_response"),
+        ("/error-code", 500, "error_code: the component answered with error-code "
+                             "internal-error: the handler says no", "error_code"),
+    ]
+
+    def test_each_failure_is_answered_counted_and_forgotten(self):
+        for engine in ENGINES:
+            served = WasmServe(fixture("http_hello"), "--engine", engine, "--timeout", "2s",
+                               "--max-memory", "16MiB")
+            try:
+                counts = {}
+                for path, status, error, result in self.CASES:
+                    with self.subTest(engine=engine, path=path):
+                        answer = request(served.port, "GET", path)
+                        self.assertEqual(answer[0], status)
+                        self.assertTrue(answer[1]["x-wasmesh-error"].startswith(error),
+                                        answer[1]["x-wasmesh-error"])
+                        counts[result] = counts.get(result, 0) + 1
+                        self.assertEqual(request(served.port, "GET", "/hello")[2],
+                                         b"hello from c\n")
+                # A response whose head has left cannot become an error: the client sees the
+                # stream cut (no last chunk).
+                self.assertEqual(head_then_cut(served.port, "/unfinished"), (200, False))
+                self.assertEqual(head_then_cut(served.port, "/hang"), (200, False))
+                counts["incomplete_body"] = 1
+                counts["timeout"] += 1
+                for result, count in counts.items():
+                    self.assertEqual(served.wait_requests(result, count), count, result)
+                self.assertEqual(served.wait_requests("ok", len(self.CASES)), len(self.CASES))
+                self.assertIn("GET /double-drop: trap: canonical ABI violation", served.log_text())
+            finally:
+                served.stop()
+
+    def test_streams_a_request_body_back(self):
+        served = WasmServe(fixture("http_hello"))
+        try:
+            body = os.urandom(300_000)
+            status, _, echoed = request(served.port, "POST", "/echo",
+                                        [body[i:i + 7000] for i in range(0, len(body), 7000)],
+                                        chunked=True)
+            self.assertEqual((status, echoed), (200, body))
+        finally:
+            served.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,7 @@
 #include "wasmesh/proxy/component/ComponentExchange.h"
 
+#include "wasmesh/wasm/component/http/BodyPipe.h"
+
 namespace wasmesh::proxy::component {
 
 using wasm::component::http::HttpError;
@@ -26,6 +28,7 @@ bool ComponentExchange::start(std::shared_ptr<wasm::component::wasi::GuestWaker>
 void ComponentExchange::respond(HttpResponse response) {
   {
     const std::lock_guard lock(mutex_);
+    responseBody_ = response.body;
     response_ = std::move(response);
   }
   signal_->notify();
@@ -76,6 +79,11 @@ void ComponentExchange::cancel(const std::string& why) {
   }
   if (waker)
     waker->cancel(wasm::WasmError::make(errc::wasm_trap, "cancelled: " + why));
+}
+
+std::shared_ptr<wasm::component::http::BodyPipe> ComponentExchange::responseBody() const {
+  const std::lock_guard lock(mutex_);
+  return responseBody_;
 }
 
 bool ComponentExchange::cancelled() const {

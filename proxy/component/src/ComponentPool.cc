@@ -2,6 +2,7 @@
 
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/wasm/component/PreparedComponent.h"
+#include "wasmesh/wasm/component/http/BodyPipe.h"
 #include "wasmesh/wasm/component/http/HttpHost.h"
 #include "wasmesh/wasm/component/wasi/WasiState.h"
 
@@ -50,6 +51,10 @@ GuestOutcome classify(const wasm::WasmResult<wc::http::IncomingHandler::Outcome>
   }
   if (!result->responded)
     return {GuestResult::noResponse, "the component returned without setting a response"};
+  if (auto body = exchange.responseBody(); body && body->error())
+    return {GuestResult::incompleteBody,
+            "the component returned without finishing its response body (" +
+                body->error()->describe() + ")"};
   if (auto code = exchange.errorCode())
     return {GuestResult::errorCode, "the component answered with error-code " + code->describe()};
   return {GuestResult::ok, {}};

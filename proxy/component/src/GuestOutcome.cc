@@ -10,6 +10,8 @@ std::string_view guestResultName(GuestResult result) noexcept {
       return "error_code";
     case GuestResult::noResponse:
       return "no_response";
+    case GuestResult::incompleteBody:
+      return "incomplete_body";
     case GuestResult::trap:
       return "trap";
     case GuestResult::exit:

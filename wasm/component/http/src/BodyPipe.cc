@@ -74,12 +74,11 @@ BodyPipe::Read BodyPipe::read(std::size_t max) {
   std::shared_ptr<std::function<void()>> listener;
   {
     const std::lock_guard lock(mutex_);
-    if (error_) {
-      result.status = Read::Status::failed;
-      return result;
-    }
+    // What arrived before a failure is still delivered; the failure comes after it.
     if (buffered_ == 0) {
-      result.status = finished_ ? Read::Status::end : Read::Status::pending;
+      result.status = error_      ? Read::Status::failed
+                      : finished_ ? Read::Status::end
+                                  : Read::Status::pending;
       return result;
     }
     result.status = Read::Status::data;

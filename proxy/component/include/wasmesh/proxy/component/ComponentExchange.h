@@ -40,6 +40,8 @@ class ComponentExchange final : public wasm::component::http::ResponseOutparam {
   // The error code the guest set instead of a response, if it did.
   std::optional<wasm::component::http::HttpError> errorCode() const;
   std::optional<GuestOutcome> outcome() const;
+  // The body of the response the guest set, whoever holds the response now.
+  std::shared_ptr<wasm::component::http::BodyPipe> responseBody() const;
   void cancel(const std::string& why);
   bool cancelled() const;
 
@@ -49,6 +51,7 @@ class ComponentExchange final : public wasm::component::http::ResponseOutparam {
   mutable std::mutex mutex_;
   wasm::component::http::HttpRequest request_;
   std::optional<wasm::component::http::HttpResponse> response_;
+  std::shared_ptr<wasm::component::http::BodyPipe> responseBody_;
   std::optional<wasm::component::http::HttpError> errorCode_;
   std::optional<GuestOutcome> outcome_;
   std::shared_ptr<wasm::component::wasi::GuestWaker> waker_;

@@ -12,6 +12,7 @@ enum class GuestResult : std::uint8_t {
   ok,                   // handle returned after setting a response
   errorCode,            // the component set an error code instead of a response (500)
   noResponse,           // handle returned without setting a response (500)
+  incompleteBody,       // handle returned without finishing the response's body (reset)
   trap,                 // a trap, a canonical ABI violation, too many handles (500)
   exit,                 // the component called wasi:cli/exit (500)
   timeout,              // the request's --timeout, in guest code or waiting in the host (503)
