@@ -13,7 +13,7 @@ scripts/install-deps.sh test   # clang and libclang-rt-14-dev (libFuzzer) among 
 
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(clienthello http transportheader headermap component)
+[ ${#targets[@]} -gt 0 ] || targets=(clienthello http transportheader headermap component http1)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

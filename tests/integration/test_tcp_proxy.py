@@ -138,7 +138,9 @@ class TcpProxyTest(unittest.TestCase):
         with Proxy(config(routes)) as proxy:
             baseline = proxy.open_fds()
             for _ in range(300):
-                connect_and_read(proxy.address("route dead"))
+                # A byte decides detection at once (see DetectingConnector: a silent client
+                # of a refused upstream waits a moment for its request first).
+                connect_and_read(proxy.address("route dead"), b"x")
             for _ in range(100):
                 with socket.create_connection(proxy.address("route echo"), timeout=5) as c:
                     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,

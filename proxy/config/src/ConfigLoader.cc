@@ -151,6 +151,17 @@ void addTrafficFields(std::vector<Field>& out, const char* section, TrafficConfi
       {section, "user_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
          (c.*side).userTimeout = durationValue(v, w);
        }});
+  out.push_back({section, "request_header_timeout",
+                 [side](Config& c, const RawValue& v, const std::string& w) {
+                   const auto timeout = durationValue(v, w);
+                   if (timeout.count() == 0)
+                     fail(w, scalar(v, w), "must be greater than 0");
+                   (c.*side).requestHeaderTimeout = timeout;
+                 }});
+  out.push_back(
+      {section, "response_timeout", [side](Config& c, const RawValue& v, const std::string& w) {
+         (c.*side).responseTimeout = durationValue(v, w);
+       }});
   out.push_back(
       {section, "opaque_ports", [side](Config& c, const RawValue& v, const std::string& w) {
          (c.*side).opaquePorts = portSetValue(v, w);
@@ -574,6 +585,8 @@ inbound:
   idle_timeout: 1h
   keepalive: 10s              # TCP keepalive; 0s turns it off
   user_timeout: 30s           # TCP_USER_TIMEOUT; 0s leaves the kernel's default
+  request_header_timeout: 10s # HTTP: a request's headers must arrive within this
+  response_timeout: 0s        # HTTP: a response head must arrive within this; 0s: no limit
   detect_timeout: 10s
   opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
   http1_ports: ""
@@ -585,6 +598,8 @@ outbound:
   idle_timeout: 1h
   keepalive: 10s
   user_timeout: 30s
+  request_header_timeout: 10s
+  response_timeout: 0s
   detect_timeout: 10s
   opaque_ports: "25,587,3306,4444,5432,6379,9300,11211,4222,6222,7422"
   http1_ports: ""

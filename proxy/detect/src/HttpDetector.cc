@@ -9,9 +9,11 @@ namespace {
 
 // RFC 9113 §3.4: the client connection preface of prior-knowledge HTTP/2.
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-// What follows the request-target; 'x' stands for the minor version, 0 or 1.
-constexpr std::string_view kVersionAndEnd = "HTTP/1.x\r\n";
-constexpr std::size_t kMinorVersionIndex = 7;
+// What follows the request-target: "HTTP/" DIGIT "." DIGIT, then CRLF or a bare LF. Any
+// version and the bare LF are taken as HTTP so that the HTTP codec refuses them (505, 400):
+// forwarded as opaque bytes, a request the application's lenient parser accepts would slip
+// past every per-request rule of the proxy.
+constexpr std::string_view kVersionName = "HTTP/";
 // Real methods are short; a long token is more likely binary that happens to be letters.
 constexpr std::size_t kMaxMethod = 32;
 
@@ -90,16 +92,29 @@ HttpDetection detectHttp1(std::span<const std::uint8_t> bytes) {
     return HttpDetection::notHttp;
 
   ++i;
-  for (std::size_t k = 0; k < kVersionAndEnd.size(); ++k, ++i) {
+  for (const char expected : kVersionName) {
     if (i == size)
       return HttpDetection::incomplete;
-    const std::uint8_t c = bytes[i];
-    const bool fits = k == kMinorVersionIndex ? (c == '0' || c == '1')
-                                              : c == static_cast<std::uint8_t>(kVersionAndEnd[k]);
-    if (!fits)
+    if (bytes[i++] != static_cast<std::uint8_t>(expected))
       return HttpDetection::notHttp;
   }
-  return HttpDetection::http1;
+  const auto isDigit = [](std::uint8_t c) { return c >= '0' && c <= '9'; };
+  for (const bool digit : {true, false, true}) {
+    if (i == size)
+      return HttpDetection::incomplete;
+    const auto c = bytes[i++];
+    if (digit ? !isDigit(c) : c != '.')
+      return HttpDetection::notHttp;
+  }
+  if (i == size)
+    return HttpDetection::incomplete;
+  if (bytes[i] == '\n')
+    return HttpDetection::http1;
+  if (bytes[i] != '\r')
+    return HttpDetection::notHttp;
+  if (++i == size)
+    return HttpDetection::incomplete;
+  return bytes[i] == '\n' ? HttpDetection::http1 : HttpDetection::notHttp;
 }
 
 }  // namespace

@@ -56,6 +56,11 @@ Detection detectProtocol(std::span<const std::uint8_t> bytes, std::size_t maxByt
     case HttpDetection::notHttp:
       return decided(DetectedProtocol::opaque, "not HTTP or TLS");
     case HttpDetection::incomplete:
+      // A request line longer than the buffer is still a request: the HTTP codec answers
+      // it (414) rather than the bytes going on unexamined.
+      if (bytes.size() >= maxBytes &&
+          std::find(bytes.begin(), bytes.end(), std::uint8_t{' '}) != bytes.end())
+        return decided(DetectedProtocol::http1, "a request line longer than the buffer");
       break;
   }
   return undecidedWithin(bytes, maxBytes);

@@ -51,7 +51,7 @@ DiscoveryFileResult DiscoveryFile::open(const boost::asio::any_io_executor& exec
   }
   auto table = read(file->path_);
   if (!table)
-    return std::move(table.error());
+    return table.error();
   file->install(std::move(*table));
   return file;
 }

@@ -1,5 +1,6 @@
 #include "wasmesh/proxy/http/Http1RequestReader.h"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <string>
@@ -57,6 +58,19 @@ bool splitAbsoluteForm(std::string_view target, std::string& authority, std::str
   return !authority.empty();
 }
 
+// Beast reports most problems as error codes but throws for a few (a field too large for
+// its storage): the boundary turns those into an error as well.
+template <typename Parser>
+std::size_t putHeader(Parser& parser, std::span<const std::uint8_t> bytes,
+                      boost::system::error_code& error) {
+  try {
+    return parser.put(boost::asio::buffer(bytes.data(), bytes.size()), error);
+  } catch (const std::exception&) {
+    error = beast_http::error::header_limit;
+    return 0;
+  }
+}
+
 }  // namespace
 
 Http1RequestReader::Http1RequestReader(const HttpSettings& settings) : settings_(settings) {
@@ -88,10 +102,12 @@ boost::asio::awaitable<Result<RequestHead>> Http1RequestReader::readHead(
       if (*end > sectionLimit)
         co_return refuse(CodecEvent::headersTooLarge, 431);
       const std::string_view section(reinterpret_cast<const char*>(bytes.data()), *end);
+      if (Http1Syntax::longestLine(section) > Http1Syntax::kMaxFieldLineBytes)
+        co_return refuse(CodecEvent::headersTooLarge, 431);
       if (const auto bad = Http1Syntax::checkHeaderSection(section, CodecEvent::malformedRequest))
         co_return refuse(*bad, 400);
       boost::system::error_code error;
-      const auto used = parser_.put(boost::asio::buffer(bytes.data(), *end), error);
+      const auto used = putHeader(parser_, {bytes.data(), *end}, error);
       if (error == beast_http::error::bad_version)
         co_return refuse(CodecEvent::unsupportedVersion, 505);
       if (error == beast_http::error::header_limit)
@@ -103,6 +119,10 @@ boost::asio::awaitable<Result<RequestHead>> Http1RequestReader::readHead(
     }
     if (bytes.size() > sectionLimit)
       co_return refuse(CodecEvent::headersTooLarge, 431);
+    // A bare LF or CR is refused as soon as it shows: the end of the section, which it would
+    // have to be CRLF CRLF to reach, may never come.
+    if (const auto bad = Http1Syntax::checkLineEndings(bytes, CodecEvent::malformedRequest))
+      co_return refuse(*bad, 400);
     const auto error = co_await input.fill(deadline);
     if (error) {
       if (error == errc::http_headers_too_large)
@@ -145,6 +165,10 @@ Result<RequestHead> Http1RequestReader::buildHead() {
     const auto key = lowered(name);
     if (key == "content-length") {
       ++contentLengths;
+      // Digits only: a list ("5, 5") is what two parsers may read as one length or none.
+      if (value.empty() ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return refuse(CodecEvent::malformedRequest, 400);
     } else if (key == "transfer-encoding") {
       ++transferEncodings;
       // Only chunked, alone: anything else leaves the body's length to interpretation.

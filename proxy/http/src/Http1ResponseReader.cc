@@ -1,5 +1,6 @@
 #include "wasmesh/proxy/http/Http1ResponseReader.h"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <string>
@@ -45,10 +46,17 @@ boost::asio::awaitable<Result<ResponseHead>> Http1ResponseReader::readHead(
     const auto bytes = input.data();
     if (const auto end = Http1Syntax::headerEnd(bytes)) {
       const std::string_view section(reinterpret_cast<const char*>(bytes.data()), *end);
+      if (Http1Syntax::longestLine(section) > Http1Syntax::kMaxFieldLineBytes)
+        co_return make_error_code(errc::http_headers_too_large);
       if (Http1Syntax::checkHeaderSection(section, CodecEvent::malformedResponse))
         co_return make_error_code(errc::http_malformed_message);
       boost::system::error_code error;
-      const auto used = parser_->put(boost::asio::buffer(bytes.data(), *end), error);
+      std::size_t used = 0;
+      try {
+        used = parser_->put(boost::asio::buffer(bytes.data(), *end), error);
+      } catch (const std::exception&) {  // Beast throws for a field beyond its storage
+        co_return make_error_code(errc::http_headers_too_large);
+      }
       if (error || used != *end || !parser_->is_header_done())
         co_return make_error_code(errc::http_malformed_message);
       input.consume(*end);
@@ -83,9 +91,12 @@ Result<ResponseHead> Http1ResponseReader::buildHead() {
     if (!isValidFieldName(name) || !isValidFieldValue(value))
       return errc::http_malformed_message;
     head.headers.add(name, value);
-    if (equalsIgnoringCase(name, "content-length"))
+    if (equalsIgnoringCase(name, "content-length")) {
       ++contentLengths;
-    else if (equalsIgnoringCase(name, "transfer-encoding"))
+      if (value.empty() ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return errc::http_malformed_message;
+    } else if (equalsIgnoringCase(name, "transfer-encoding"))
       ++transferEncodings;
   }
   headerFieldCount_ = head.headers.size();

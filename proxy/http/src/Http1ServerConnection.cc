@@ -114,6 +114,15 @@ Http1ServerConnection::Http1ServerConnection(ByteStream& stream, const HttpSetti
 
 Http1ServerConnection::~Http1ServerConnection() = default;
 
+void Http1ServerConnection::drain() {
+  draining_ = true;
+  if (idle_ && input_.empty()) {
+    // No request under way: nothing to finish. The read waiting for the next one ends.
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(boost::asio::socket_base::shutdown_receive, ignored);
+  }
+}
+
 void Http1ServerConnection::abort() {
   aborted_ = true;
   boost::system::error_code ignored;
@@ -129,12 +138,27 @@ boost::asio::awaitable<void> Http1ServerConnection::refuse(unsigned status) {
   response.status = status;
   static_cast<void>(co_await writer.writeResponseHead(response, request, true, false));
   co_await stream_.shutdownSend();
+  // Closing with unread bytes would send a reset, which can destroy the refusal in flight
+  // before the client reads it: what the client still sends is read and dropped for a
+  // moment first (nginx's lingering close), within a bound.
+  constexpr auto kLinger = std::chrono::seconds(1);
+  constexpr std::size_t kMaxDiscard = 1 << 20;
+  const auto deadline = Clock::now() + kLinger;
+  std::size_t discarded = 0;
+  while (discarded < kMaxDiscard) {
+    input_.consume(input_.data().size());
+    if (co_await input_.fill(deadline))
+      break;
+    discarded += input_.data().size();
+  }
 }
 
 boost::asio::awaitable<ServerConnectionEnd> Http1ServerConnection::serve(RequestHandler handler) {
-  while (!aborted_) {
+  while (!aborted_ && !draining_) {
     Http1RequestReader reader(settings_);
+    idle_ = true;
     auto head = co_await reader.readHead(input_, Clock::now() + settings_.idleTimeout);
+    idle_ = false;
     if (!head) {
       if (const auto& refusal = reader.refusal()) {
         observer_.onEvent(refusal->event);
@@ -160,6 +184,10 @@ boost::asio::awaitable<ServerConnectionEnd> Http1ServerConnection::serve(Request
       co_await stream_.shutdownSend();
       co_return aborted_ ? ServerConnectionEnd::aborted : ServerConnectionEnd::closed;
     }
+  }
+  if (draining_) {
+    co_await stream_.shutdownSend();
+    co_return ServerConnectionEnd::closed;
   }
   co_return ServerConnectionEnd::aborted;
 }

@@ -1,5 +1,6 @@
 #include "wasmesh/proxy/http/Http1Syntax.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace wasmesh::proxy::http {
@@ -25,6 +26,30 @@ std::optional<std::size_t> Http1Syntax::startLineLength(std::span<const std::uin
   if (at == std::string_view::npos)
     return std::nullopt;
   return at > 0 && text[at - 1] == '\r' ? at - 1 : at;
+}
+
+std::size_t Http1Syntax::longestLine(std::string_view section) {
+  std::size_t longest = 0;
+  std::size_t start = 0;
+  while (start < section.size()) {
+    auto end = section.find("\r\n", start);
+    if (end == std::string_view::npos)
+      end = section.size();
+    longest = std::max(longest, end - start);
+    start = end + 2;
+  }
+  return longest;
+}
+
+std::optional<CodecEvent> Http1Syntax::checkLineEndings(std::span<const std::uint8_t> bytes,
+                                                        CodecEvent malformed) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r'))
+      return malformed;
+    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] != '\n')
+      return malformed;
+  }
+  return std::nullopt;
 }
 
 std::optional<CodecEvent> Http1Syntax::checkHeaderSection(std::string_view section,

@@ -84,7 +84,7 @@ Version upstreamVersionOf(const TrafficConfig& traffic, std::uint16_t port, Vers
 
 }  // namespace
 
-HttpExchange::HttpExchange(ServerStream& downstream, const HttpConnectionContext& context,
+HttpExchange::HttpExchange(ServerStream& downstream, HttpConnectionContext& context,
                            HttpWorkerServices& services, HttpWorkerMetrics::Connection& metrics)
     : downstream_(downstream), context_(context), services_(services), metrics_(metrics) {
   const auto contentType = downstream.request().headers.get("content-type");
@@ -145,6 +145,12 @@ RequestHead HttpExchange::prepare(UpstreamKey& key) const {
 }
 
 boost::asio::awaitable<std::optional<UpgradedPair>> HttpExchange::run() {
+  auto upgraded = co_await exchange();
+  finish();  // every way out, the proxy's own answers included, is counted
+  co_return upgraded;
+}
+
+boost::asio::awaitable<std::optional<UpgradedPair>> HttpExchange::exchange() {
   const auto& request = downstream_.request();
   metrics_.request(request.authority);
   UpstreamKey key;
@@ -152,7 +158,15 @@ boost::asio::awaitable<std::optional<UpgradedPair>> HttpExchange::run() {
   std::shared_ptr<UpstreamConnection> connection;
   std::unique_ptr<ClientStream> upstream;
   for (int attempt = 0; attempt < 2 && !upstream; ++attempt) {
-    auto acquired = co_await services_.pool(context_.direction).acquire(key);
+    boost::system::result<std::shared_ptr<UpstreamConnection>, ConnectFailure> acquired(
+        boost::system::in_place_error, ConnectFailure{});
+    // Two statements, not a conditional expression: GCC 12 miscompiles co_await inside one.
+    if (context_.initialConnectFailure) {
+      acquired = {boost::system::in_place_error, *context_.initialConnectFailure};
+      context_.initialConnectFailure.reset();
+    } else {
+      acquired = co_await services_.pool(context_.direction).acquire(key);
+    }
     if (!acquired) {
       const auto& failure = acquired.error();
       spdlog::debug("{} request to {}: {} ({})",
@@ -179,7 +193,6 @@ boost::asio::awaitable<std::optional<UpgradedPair>> HttpExchange::run() {
   } else {
     co_await pumpResponse(*upstream);
   }
-  finish();
   if (!upgraded_)
     co_return std::nullopt;
   auto down = downstream_.takeUpgraded();

@@ -36,6 +36,12 @@ void Worker::stop() {
   }
 }
 
+void Worker::drainAll() {
+  const std::vector<Abortable*> snapshot(connections_.begin(), connections_.end());
+  for (auto* connection : snapshot)
+    connection->drain();
+}
+
 void Worker::abortAll() {
   // abort() may untrack synchronously: iterate over a copy.
   const std::vector<Abortable*> snapshot(connections_.begin(), connections_.end());

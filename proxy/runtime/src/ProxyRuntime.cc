@@ -59,6 +59,7 @@ http::HttpSettings httpSettingsOf(const TrafficConfig& traffic) {
   http::HttpSettings settings;
   if (traffic.idleTimeout.count() > 0)
     settings.idleTimeout = traffic.idleTimeout;
+  settings.requestHeaderTimeout = traffic.requestHeaderTimeout;
   return settings;
 }
 
@@ -349,6 +350,8 @@ void ProxyRuntime::beginDrain(const std::string& reason) {
       boost::system::error_code ignored;
       for (auto& acceptor : slot.acceptors)
         acceptor->close(ignored);
+      // HTTP connections finish their requests in flight and take no more.
+      slot.worker->drainAll();
     });
   }
   drainDeadline_ = std::chrono::steady_clock::now() + config_.shutdownGracePeriod;

@@ -18,6 +18,7 @@ namespace {
 
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
+constexpr auto kDetectAfterConnectFailure = std::chrono::milliseconds(500);
 
 boost::system::error_code lastError() {
   return {errno, boost::system::system_category()};
@@ -143,6 +144,23 @@ std::optional<DetectResult> DetectingConnector::readClient(DetectOutcome& outcom
   return DetectResult::notHttp;
 }
 
+boost::asio::awaitable<void> DetectingConnector::detectAfterConnectFailure(
+    DetectOutcome* outcome, Clock::time_point deadline) {
+  // Detection goes on a moment without the server: an HTTP client, whose request is on its
+  // way, then gets an HTTP answer (a 502 naming the failure) rather than a bare reset. Only
+  // a moment: a client waiting for a server's greeting must not wait out the detect timeout
+  // to learn that the server is not there.
+  deadline = std::min(deadline, Clock::now() + kDetectAfterConnectFailure);
+  while (!outcome->result) {
+    const Wake wake = co_await waitForClient(deadline);
+    if (wake == Wake::timer)
+      break;
+    outcome->result = readClient(*outcome);
+  }
+  if (!outcome->result || outcome->result == DetectResult::error)
+    outcome->detection = {};
+}
+
 boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly() {
   const auto start = Clock::now();
   auto deadline = start + limits_.detectTimeout;
@@ -152,7 +170,8 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly() {
   boost::system::error_code ignored;
   client_.non_blocking(true, ignored);
   while (!outcome.result) {
-    if (co_await waitForClient(deadline) == Wake::timer) {
+    const Wake wake = co_await waitForClient(deadline);
+    if (wake == Wake::timer) {
       outcome.result = DetectResult::readTimeout;
       break;
     }
@@ -173,12 +192,15 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
 
   auto connectError = startConnect(server_, target);
   bool connecting = isInProgress(connectError);
-  if (connectError && !connecting) {
-    outcome.connectError = connectError;
-    co_return outcome;
-  }
   boost::system::error_code ignored;
   client_.non_blocking(true, ignored);
+  if (connectError && !connecting) {
+    outcome.connectError = connectError;
+    if (detect)
+      co_await detectAfterConnectFailure(&outcome, detectDeadline);
+    outcome.took = Clock::now() - start;
+    co_return outcome;
+  }
 
   // Set once an HTTP/2 server has sent its SETTINGS: from then on only the client decides.
   bool serverAwaitsClient = false;
@@ -190,7 +212,8 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
       idleDeadline = Clock::now() + limits_.idleTimeout;
   };
   touch();
-  while (detect && !outcome.result) {
+  bool connectFailed = false;
+  while (detect && !outcome.result && !connectFailed) {
     auto deadline = std::min(detectDeadline, idleDeadline);
     if (connecting)
       deadline = std::min(deadline, connectDeadline);
@@ -213,7 +236,7 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
           connecting = false;
           outcome.connectError = pendingConnectError(server_);
           if (outcome.connectError)
-            co_return outcome;
+            connectFailed = true;  // finished below: GCC 12 mishandles co_await in a case
         } else if (serverSentHttp2Preface()) {
           serverAwaitsClient = true;
         } else {
@@ -233,6 +256,11 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::run(
         }
         break;
     }
+  }
+  if (connectFailed) {
+    co_await detectAfterConnectFailure(&outcome, detectDeadline);
+    outcome.took = Clock::now() - start;
+    co_return outcome;
   }
   outcome.took = Clock::now() - start;
   if (outcome.result && outcome.detection.protocol == DetectedProtocol::undecided)

@@ -13,7 +13,8 @@ namespace wasmesh::proxy {
 boost::asio::awaitable<HttpHandoff::Result> HttpHandoff::serve(
     ByteStream& client, std::span<const std::uint8_t> alreadyRead,
     http::HttpConnectionContext context, http::HttpWorkerServices& services, BufferPool& buffers,
-    TcpSideMetrics& clientMetrics, TcpMetrics& tcpMetrics, std::size_t shard) {
+    TcpSideMetrics& clientMetrics, TcpMetrics& tcpMetrics, std::size_t shard,
+    http::ServerConnection** activeCodec) {
   CountingStream counted(client, clientMetrics);
   // What detection read was counted when it was read.
   const auto direction = context.direction;
@@ -23,7 +24,9 @@ boost::asio::awaitable<HttpHandoff::Result> HttpHandoff::serve(
   std::unique_ptr<http::ServerConnection> codec;
   codec = std::make_unique<http::Http1ServerConnection>(counted, manager.settings(), manager,
                                                         alreadyRead);
+  *activeCodec = codec.get();
   auto outcome = co_await manager.serve(*codec);
+  *activeCodec = nullptr;
   if (!outcome.upgrade)
     co_return Result{};
   // Both sides switched protocols (a WebSocket, say): bytes from here on, both ways.

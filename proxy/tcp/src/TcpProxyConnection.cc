@@ -45,6 +45,11 @@ TcpProxyConnection::~TcpProxyConnection() {
   services_.worker.untrack(*this);
 }
 
+void TcpProxyConnection::drain() {
+  if (httpCodec_ != nullptr)
+    httpCodec_->drain();
+}
+
 void TcpProxyConnection::abort() {
   aborted_ = true;
   // A reset, not a FIN: cut at the end of the grace period, a half-sent upload must not look
@@ -214,6 +219,19 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   clientMetrics.open();
   const auto replay = connector.bufferedClientBytes();
   clientMetrics.read(replay.size());
+  if (outcome.connectError && services_.http != nullptr &&
+      (outcome.result == DetectResult::http1 || portClass == PortClass::http1)) {
+    // An HTTP client is answered in HTTP: a 502 or 504 naming the failure, not a reset.
+    const auto& error = outcome.connectError;
+    server_.close(ignored);
+    // A named local, not a temporary in the co_await expression: GCC 12 destroys such
+    // temporaries twice.
+    std::optional<http::ConnectFailure> failure = http::ConnectFailure{
+        error, error == errc::connect_timeout ? "connect_timeout" : "connect_refused",
+        error.message()};
+    co_await serveHttp(*routed, replay, clientMetrics, std::move(failure));
+    co_return;
+  }
   if (outcome.connectError || outcome.clientError) {
     const auto& error = outcome.connectError ? outcome.connectError : outcome.clientError;
     spdlog::debug("{} connection to {} failed before relaying: {}", directionName(role_.direction),
@@ -295,7 +313,8 @@ void TcpProxyConnection::resetBoth() {
 }
 
 boost::asio::awaitable<void> TcpProxyConnection::serveHttp(
-    const Route& route, std::span<const std::uint8_t> alreadyRead, TcpSideMetrics& clientMetrics) {
+    const Route& route, std::span<const std::uint8_t> alreadyRead, TcpSideMetrics& clientMetrics,
+    std::optional<http::ConnectFailure> connectFailure) {
   const auto& traffic = *role_.traffic;
   boost::system::error_code ignored;
   auto& pool = services_.http->pool(role_.direction);
@@ -314,10 +333,12 @@ boost::asio::awaitable<void> TcpProxyConnection::serveHttp(
   context.target = route.connectTo;
   context.traffic = &traffic;
   context.downstreamVersion = http::Version::http11;
+  context.responseTimeout = traffic.responseTimeout;
+  context.initialConnectFailure = std::move(connectFailure);
   PlainStream clientStream(client_);
-  const auto served = co_await HttpHandoff::serve(clientStream, alreadyRead, std::move(context),
-                                                  *services_.http, services_.buffers, clientMetrics,
-                                                  services_.metrics, services_.worker.index());
+  const auto served = co_await HttpHandoff::serve(
+      clientStream, alreadyRead, std::move(context), *services_.http, services_.buffers,
+      clientMetrics, services_.metrics, services_.worker.index(), &httpCodec_);
   client_.close(ignored);
   clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(served.clientError));
 }

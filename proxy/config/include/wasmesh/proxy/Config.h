@@ -41,6 +41,10 @@ struct TrafficConfig {
   // TCP_USER_TIMEOUT (0: the kernel's default): how long sent data may stay unacknowledged
   // before the connection is dropped, which keepalive alone does not bound.
   std::chrono::milliseconds userTimeout{30'000};
+  // HTTP: a client must send a request's whole header section within this (slowloris).
+  std::chrono::milliseconds requestHeaderTimeout{10'000};
+  // HTTP: the upstream must send a response head within this; 0: no limit (Linkerd's default).
+  std::chrono::milliseconds responseTimeout{0};
 };
 
 enum class PortClass { detect, opaque, http1, http2 };

@@ -10,11 +10,13 @@
 
 namespace wasmesh::proxy {
 
-// Something a worker can abort when the grace period runs out.
+// Something a worker can drain when shutting down and abort when the grace period runs out.
 class Abortable {
  public:
   virtual ~Abortable() = default;
   virtual void abort() = 0;
+  // Finish what is in flight, start nothing new (HTTP: GOAWAY, Connection: close).
+  virtual void drain() {}
 };
 
 // One thread, one io_context. A connection is accepted, served and closed on one worker, so
@@ -38,6 +40,8 @@ class Worker {
   void untrack(Abortable& connection) { connections_.erase(&connection); }
   // Aborts every tracked connection; runs on the worker's thread.
   void abortAll();
+  // Tells every tracked connection to drain; runs on the worker's thread.
+  void drainAll();
 
  private:
   std::size_t index_;

@@ -73,6 +73,8 @@ class DetectingConnector {
                                           std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<Wake> waitForClient(std::chrono::steady_clock::time_point deadline);
   bool serverSentHttp2Preface() const;
+  boost::asio::awaitable<void> detectAfterConnectFailure(
+      DetectOutcome* outcome, std::chrono::steady_clock::time_point deadline);
   boost::asio::awaitable<boost::system::error_code> finishConnect(
       std::chrono::steady_clock::time_point deadline);
   // Reads what the client sent; returns the result once it decides.

@@ -8,6 +8,7 @@
 #include "wasmesh/proxy/ByteStream.h"
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/http/HttpContext.h"
+#include "wasmesh/proxy/http/ServerConnection.h"
 
 namespace wasmesh::proxy {
 
@@ -21,12 +22,14 @@ class HttpHandoff {
   };
 
   // `client`: the accepted connection (plain or TLS); `alreadyRead`: what detection consumed.
+  // `activeCodec` points at the codec while it serves, for a drain to reach it.
   static boost::asio::awaitable<Result> serve(ByteStream& client,
                                               std::span<const std::uint8_t> alreadyRead,
                                               http::HttpConnectionContext context,
                                               http::HttpWorkerServices& services,
                                               BufferPool& buffers, TcpSideMetrics& clientMetrics,
-                                              TcpMetrics& tcpMetrics, std::size_t shard);
+                                              TcpMetrics& tcpMetrics, std::size_t shard,
+                                              http::ServerConnection** activeCodec);
 };
 
 }  // namespace wasmesh::proxy

@@ -21,6 +21,7 @@
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
 #include "wasmesh/proxy/http/HttpContext.h"
+#include "wasmesh/proxy/http/ServerConnection.h"
 
 namespace wasmesh::proxy {
 
@@ -77,6 +78,7 @@ class TcpProxyConnection final : public Abortable {
 
   boost::asio::awaitable<void> serve();
   void abort() override;
+  void drain() override;
 
   // The whole life of an accepted socket, for co_spawn.
   static boost::asio::awaitable<void> run(boost::asio::ip::tcp::socket client, ListenerRole role,
@@ -106,7 +108,8 @@ class TcpProxyConnection final : public Abortable {
   // A connection detected or declared as HTTP/1: request by request through the HTTP layer.
   boost::asio::awaitable<void> serveHttp(const Route& route,
                                          std::span<const std::uint8_t> alreadyRead,
-                                         TcpSideMetrics& clientMetrics);
+                                         TcpSideMetrics& clientMetrics,
+                                         std::optional<http::ConnectFailure> connectFailure = {});
   // Refuses the client with a reset (a failed upstream must not look like an empty answer).
   void resetBoth();
   // Inbound: whether `port` is one of the proxy's own listeners, which no inbound connection
@@ -126,6 +129,8 @@ class TcpProxyConnection final : public Abortable {
   const ListenerRole& role_;
   WorkerServices& services_;
   bool aborted_ = false;
+  // The HTTP codec serving this connection, while one does: what drain() tells.
+  http::ServerConnection* httpCodec_ = nullptr;
   std::chrono::steady_clock::time_point acceptedAt_ = std::chrono::steady_clock::now();
 };
 

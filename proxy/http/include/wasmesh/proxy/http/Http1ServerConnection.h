@@ -25,7 +25,7 @@ class Http1ServerConnection final : public ServerConnection {
   ~Http1ServerConnection() override;
 
   boost::asio::awaitable<ServerConnectionEnd> serve(RequestHandler handler) override;
-  void drain() override { draining_ = true; }
+  void drain() override;
   void abort() override;
 
  private:
@@ -39,6 +39,8 @@ class Http1ServerConnection final : public ServerConnection {
   InputBuffer input_;
   bool draining_ = false;
   bool aborted_ = false;
+  // Between requests, waiting for the next one's first byte: a drain ends the wait.
+  bool idle_ = false;
 };
 
 }  // namespace wasmesh::proxy::http

@@ -32,6 +32,9 @@ struct HttpConnectionContext {
   const Destination* destination = nullptr;
   // A response timeout (0: none, as in Linkerd by default).
   std::chrono::milliseconds responseTimeout{0};
+  // The upstream connection detection tried eagerly already failed: the first request is
+  // answered with this failure instead of trying again (a second connect timeout).
+  std::optional<ConnectFailure> initialConnectFailure;
 };
 
 // What a worker's HTTP connections share. Owned by the worker's slot in the runtime.

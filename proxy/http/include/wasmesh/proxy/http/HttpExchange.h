@@ -32,13 +32,14 @@ class HttpExchange {
  public:
   using Clock = std::chrono::steady_clock;
 
-  HttpExchange(ServerStream& downstream, const HttpConnectionContext& context,
+  HttpExchange(ServerStream& downstream, HttpConnectionContext& context,
                HttpWorkerServices& services, HttpWorkerMetrics::Connection& metrics);
 
   // Runs the exchange to its end; returns the two streams when it switched protocols.
   boost::asio::awaitable<std::optional<UpgradedPair>> run();
 
  private:
+  boost::asio::awaitable<std::optional<UpgradedPair>> exchange();
   // The request as it leaves for the upstream, and the upstream it leaves for.
   RequestHead prepare(UpstreamKey& key) const;
   boost::asio::awaitable<void> reply(unsigned status, ProxyError error, std::string_view why);
@@ -52,7 +53,7 @@ class HttpExchange {
   void finish();
 
   ServerStream& downstream_;
-  const HttpConnectionContext& context_;
+  HttpConnectionContext& context_;
   HttpWorkerServices& services_;
   HttpWorkerMetrics::Connection& metrics_;
   Clock::time_point start_ = Clock::now();
