@@ -11,6 +11,7 @@ import http.server
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import tempfile
@@ -137,7 +138,8 @@ class WasmServe:
 
 
 class JcoServe:
-    """`jco serve --isolate-requests instance` on a free port."""
+    """`jco serve --isolate-requests instance` on a free port. jco runs the server in a child
+    Node process: both are in a process group of their own, stopped together."""
 
     def __init__(self, component):
         self.port = free_port()
@@ -145,7 +147,7 @@ class JcoServe:
         self.process = subprocess.Popen(
             [*JCO, "serve", "--isolate-requests", "instance", "--host", "127.0.0.1", "--port",
              str(self.port), component],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
@@ -155,11 +157,18 @@ class JcoServe:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.2)
+        self.stop_group()
         self.log.seek(0)
         raise AssertionError("jco serve did not start:\n" + self.log.read().decode())
 
+    def stop_group(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
     def stop(self):
-        self.process.terminate()
+        os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=20)
         self.log.close()
 
