@@ -11,12 +11,13 @@
 # and prints it. See bench/README.md.
 #
 # Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (10 per load), BENCH_CONNECTIONS (16),
-# BENCH_REPORT (report path).
+# BENCH_REPORT (report path), BENCH_BUILD (a build directory to use instead of build-bench/,
+# for example the tests' Release build).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-build=$root/build-bench
+build=${BENCH_BUILD:-$root/build-bench}
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-16}
@@ -52,7 +53,7 @@ python3 "$here/tools/components_bench.py" \
   --component-bench "$build/bench/component_bench" \
   --rounds "$rounds" --seconds "$seconds" --connections "$connections" \
   --report "$report" \
-  --command "bench/components.sh (BENCH_ROUNDS=$rounds BENCH_SECONDS=$seconds BENCH_CONNECTIONS=$connections)" \
+  --command "bench/components.sh (BENCH_ROUNDS=$rounds BENCH_SECONDS=$seconds BENCH_CONNECTIONS=$connections, build $(basename "$build"))" \
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . ':!*.md' || echo ' + uncommitted changes')" \
   --version "machine=$cpu, $(nproc) cores, Linux $(uname -r)" \
   --version "jco $jco_version (componentize-js inside), Node $(node --version)" \
