@@ -5,8 +5,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <fstream>
@@ -65,6 +67,37 @@ struct ServeWorker {
 // Requests being served, over all workers: what a stop waits for.
 using InFlight = std::atomic<std::size_t>;
 
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+enum class Protocol { http1, http2, none };
+
+// The client's protocol, from its first bytes (kept in `read` for the codec): HTTP/2 prior
+// knowledge when they are the connection preface, HTTP/1 as soon as they cannot be. `none`
+// when the client sends nothing in time or goes away.
+boost::asio::awaitable<Protocol> sniff(proxy::ByteStream& stream, std::vector<std::uint8_t>& read,
+                                       std::chrono::milliseconds timeout) {
+  using boost::asio::experimental::awaitable_operators::operator||;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, timeout);
+  std::array<std::uint8_t, kHttp2Preface.size()> buffer{};
+  while (read.size() < kHttp2Preface.size()) {
+    boost::system::error_code error;
+    const std::size_t got =
+        stream.readSome(std::span(buffer).first(kHttp2Preface.size() - read.size()), error);
+    if (error == boost::asio::error::would_block) {
+      auto woken = co_await (stream.waitToRead() || timer.async_wait(kNoThrow));
+      if (woken.index() == 1)
+        co_return Protocol::none;
+      continue;
+    }
+    if (error || got == 0)
+      co_return read.empty() ? Protocol::none : Protocol::http1;
+    read.insert(read.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(got));
+    if (!std::equal(read.begin(), read.end(), kHttp2Preface.begin()))
+      co_return Protocol::http1;
+  }
+  co_return Protocol::http2;
+}
+
 boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket,
                                              ServeWorker& worker, ComponentHandler& handler,
                                              const proxy::http::HttpSettings& settings,
@@ -72,7 +105,18 @@ boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket
   boost::system::error_code ignored;
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
   proxy::PlainStream stream(socket);
-  proxy::http::Http1ServerConnection connection(stream, settings, *worker.codec, {});
+  std::vector<std::uint8_t> read;
+  const Protocol protocol = co_await sniff(stream, read, settings.requestHeaderTimeout);
+  if (protocol == Protocol::none)
+    co_return;
+  if (protocol == Protocol::http2) {
+    // HTTP/2 arrives with the proxy's HTTP/2 server codec; until then the client is told
+    // the connection is over (its h2c prior knowledge cannot fall back to HTTP/1).
+    spdlog::debug("HTTP/2 prior knowledge from {}: not served yet",
+                  formatSocketAddress(socket.remote_endpoint(ignored)));
+    co_return;
+  }
+  proxy::http::Http1ServerConnection connection(stream, settings, *worker.codec, read);
   const std::size_t shard = worker.worker->index();
   co_await connection.serve(
       [&handler, &inFlight,

@@ -138,7 +138,8 @@ boost::asio::awaitable<bool> sendResponse(http::ServerStream& stream, wh::HttpRe
 }
 
 // The client's body into the component's pipe, as the component makes room; then waits to
-// be cancelled (by the response side's end). A client that goes away cancels the guest.
+// be cancelled (by the response side's end). A client that goes away cancels the guest and
+// ends the exchange.
 boost::asio::awaitable<void> pumpRequestThenHold(http::ServerStream& stream, BodyPipe& pipe,
                                                  ThreadSignal& signal,
                                                  ComponentExchange& exchange) {
@@ -147,9 +148,11 @@ boost::asio::awaitable<void> pumpRequestThenHold(http::ServerStream& stream, Bod
       co_await signal.wait();
     auto chunk = co_await stream.readBody();
     if (!chunk) {
-      pipe.fail({wh::HttpErrorCode::connectionTerminated, std::nullopt, std::nullopt});
+      // Cancelled before the guest sees its body fail, so that a guest answering the failure
+      // quickly is still counted as what it is: a request whose client went away.
       exchange.cancel("the client went away");
-      break;
+      pipe.fail({wh::HttpErrorCode::connectionTerminated, std::nullopt, std::nullopt});
+      co_return;  // ends the exchange: the response side is cancelled
     }
     pipe.write(chunk->data);
     if (chunk->end) {
