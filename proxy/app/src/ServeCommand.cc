@@ -212,7 +212,7 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
   std::vector<boost::asio::any_io_executor> executors;
   for (std::size_t i = 0; i < workerCount; ++i) {
     workers[i].worker = std::make_unique<proxy::Worker>(i);
-    executors.push_back(workers[i].worker->context().get_executor());
+    executors.emplace_back(workers[i].worker->context().get_executor());
   }
   proxy::http::HttpSettings settings;
   settings.idleTimeout = std::chrono::seconds(60);

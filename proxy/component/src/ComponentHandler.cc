@@ -12,7 +12,7 @@ namespace {
 namespace wh = wasm::component::http;
 using wh::BodyPipe;
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 constexpr std::size_t kMaxErrorHeaderBytes = 512;
 
 wh::HttpRequest requestOf(const http::RequestHead& head) {

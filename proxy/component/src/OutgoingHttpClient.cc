@@ -22,7 +22,7 @@ namespace wh = wasm::component::http;
 using boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
 wh::HttpError failure(wh::HttpErrorCode code, std::optional<std::string> text = std::nullopt) {
   return {code, std::move(text), std::nullopt};

@@ -27,7 +27,7 @@ class ComponentHandler {
  public:
   struct Options {
     std::chrono::milliseconds timeout{30'000};
-    std::size_t bodyBufferBytes = 64 * 1024;
+    std::size_t bodyBufferBytes = std::size_t{64} * 1024;
     // Told about every request that did not end well (for a log line).
     std::function<void(const http::RequestHead&, const GuestOutcome&)> onFailure;
   };

@@ -21,7 +21,7 @@ namespace wasmesh::wasm::component::http {
 // embedder's posts to its event loop.
 class BodyPipe {
  public:
-  static constexpr std::size_t kDefaultCapacity = 64 * 1024;
+  static constexpr std::size_t kDefaultCapacity = std::size_t{64} * 1024;
 
   explicit BodyPipe(std::size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
   BodyPipe(const BodyPipe&) = delete;

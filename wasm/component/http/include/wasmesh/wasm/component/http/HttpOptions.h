@@ -22,7 +22,7 @@ struct HttpOptions {
   std::size_t bodyBufferBytes = BodyPipe::kDefaultCapacity;
   // The most field bytes (names and values) one fields resource may hold; more is refused
   // with header-error.invalid-syntax rather than grow the host.
-  std::size_t maxFieldBytes = 256 * 1024;
+  std::size_t maxFieldBytes = std::size_t{256} * 1024;
 };
 
 }  // namespace wasmesh::wasm::component::http
