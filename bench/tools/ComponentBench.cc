@@ -1,7 +1,8 @@
 // component_bench: what a WebAssembly component costs on each Wasm backend: instantiating a
-// prepared component (the C command of tests/fixtures/components, four core modules, a
-// fresh instance per request as `wasmtime serve` does), and calling a lifted export that
-// takes and returns a string (the C reactor's greet).
+// prepared component (a fresh instance per request, as `wasmtime serve` does): the C command
+// of tests/fixtures/components, the C wasi:http handler (http_hello) and the JavaScript one
+// (http_handler, componentize-js); and calling a lifted export that takes and returns a
+// string (the C reactor's greet).
 //
 //   component_bench [--benchmark_format=json] [--benchmark_filter=wabt/]
 //
@@ -20,6 +21,7 @@
 #include "wasmesh/wasm/component/ComponentDecoder.h"
 #include "wasmesh/wasm/component/ComponentLinker.h"
 #include "wasmesh/wasm/component/PreparedComponent.h"
+#include "wasmesh/wasm/component/http/HttpHost.h"
 #include "wasmesh/wasm/component/wasi/WasiHost.h"
 #include "wasmesh/wasm/engines/EngineFactory.h"
 
@@ -40,7 +42,7 @@ std::shared_ptr<PreparedComponent> prepare(Engine& engine, const std::string& na
     return nullptr;
   }
   auto prepared = PreparedComponent::prepare(
-      engine, ComponentLinker::link(*decoded, wasi::WasiHost::host()), {});
+      engine, ComponentLinker::link(*decoded, http::HttpHost::host()), {});
   if (!prepared) {
     std::cerr << path << ": " << prepared.error().describe() << "\n";
     return nullptr;
@@ -48,15 +50,16 @@ std::shared_ptr<PreparedComponent> prepare(Engine& engine, const std::string& na
   return *prepared;
 }
 
-void instantiate(benchmark::State& state, EngineKind kind) {
+// Instances of the component `name`, each with the host state `wasm serve` gives it.
+void instantiate(benchmark::State& state, EngineKind kind, const std::string& name) {
   auto engine = makeEngine(kind);
-  auto prepared = engine ? prepare(**engine, "cli") : nullptr;
+  auto prepared = engine ? prepare(**engine, name) : nullptr;
   if (!prepared) {
     state.SkipWithError("cannot prepare the component");
     return;
   }
   for (auto _ : state) {
-    auto instance = prepared->instantiate(std::move(*wasi::WasiHost::state({})));
+    auto instance = prepared->instantiate(std::move(*http::HttpHost::state({}, {})));
     if (!instance) {
       state.SkipWithError(instance.error().describe().c_str());
       return;
@@ -97,10 +100,12 @@ int main(int argc, char** argv) {
   // The V8 module is built next to `wasmesh`: tell the loader where, unless the caller did.
   setenv("WASMESH_WASM_V8_MODULE", WASMESH_BENCH_V8_MODULE, 0);
   for (const auto& [name, kind] : {std::pair{"v8", EngineKind::v8}, {"wabt", EngineKind::wabt}}) {
-    benchmark::RegisterBenchmark((std::string(name) + "/instantiate").c_str(),
-                                 component::instantiate, kind)
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
+    for (const char* fixture : {"cli", "http_hello", "http_handler"}) {
+      benchmark::RegisterBenchmark((std::string(name) + "/instantiate_" + fixture).c_str(),
+                                   component::instantiate, kind, std::string(fixture))
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
     benchmark::RegisterBenchmark((std::string(name) + "/call_greet").c_str(), component::callGreet,
                                  kind)
         ->UseRealTime()

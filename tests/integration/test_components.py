@@ -34,10 +34,10 @@ def jco_run(component, *args, stdin="", environment=None, preopens=None):
     command = [*JCO, "run"]
     with tempfile.TemporaryDirectory() as scratch:
         if preopens:
-            # The preview2-shim jco's own transpiled code imports (jco/node_modules/...).
+            # The preview2-shim jco's transpiled code imports (one copy, at the top of
+            # node_modules: tests/fixtures/components/package.json).
             shim = os.path.join(os.path.dirname(JCO[1]), "node_modules", "@bytecodealliance",
-                                "jco", "node_modules", "@bytecodealliance", "preview2-shim",
-                                "dist", "nodejs", "filesystem.js")
+                                "preview2-shim", "dist", "nodejs", "filesystem.js")
             setup = os.path.join(scratch, "preopens.mjs")
             with open(setup, "w") as out:
                 out.write("import { _setPreopens } from %r;\n_setPreopens(%r);\n"
@@ -174,8 +174,8 @@ class ReactorInvokeTest(unittest.TestCase):
         out = cls.scratch.name
         subprocess.run([*JCO, "transpile", fixture("reactor"), "-o", out, "-q"], check=True,
                        capture_output=True, timeout=120)
-        shim = os.path.join(os.path.dirname(JCO[1]), "node_modules", "@bytecodealliance", "jco",
-                            "node_modules", "@bytecodealliance", "preview2-shim")
+        shim = os.path.join(os.path.dirname(JCO[1]), "node_modules", "@bytecodealliance",
+                            "preview2-shim")
         os.makedirs(os.path.join(out, "node_modules", "@bytecodealliance"))
         os.symlink(shim, os.path.join(out, "node_modules", "@bytecodealliance", "preview2-shim"))
         with open(os.path.join(out, "package.json"), "w") as package:

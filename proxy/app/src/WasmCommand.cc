@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "ComponentCommand.h"
+#include "ServeCommand.h"
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/wasm/component/ComponentDecoder.h"
 #include "wasmesh/wasm/engines/EngineFactory.h"
@@ -169,67 +170,76 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
             "Engine: v8 (default, JIT) or wabt (interpreter)")
         ->type_name("v8|wabt");
   };
+  // What a guest is given and held to: the same flags for run and serve.
+  auto addGuestFlags = [&options](CLI::App& command, bool perRequest) {
+    command
+        .add_option_function<std::string>(
+            "--timeout",
+            [&options](const std::string& value) {
+              auto duration = parseDuration(value);
+              if (!duration || duration->count() <= 0)
+                reject("--timeout", value, "is not a positive duration (500ms, 2s, 1m)");
+              options.timeout = *duration;
+            },
+            perRequest ? "Time a request may run in the component (default 30s)"
+                       : "CPU time the guest may run (500ms, 2s, 1m)")
+        ->type_name("DURATION");
+    command
+        .add_option_function<std::string>(
+            "--max-memory",
+            [&options](const std::string& value) {
+              auto size = parseSize(value);
+              if (!size || *size < 65536)
+                reject("--max-memory", value, "is not a size of at least 64KiB (KiB, MiB, GiB)");
+              options.maxMemory = *size;
+            },
+            "Linear memory the guest may grow to (KiB, MiB, GiB)")
+        ->type_name("SIZE");
+    command
+        .add_option("--env", options.environment, "Environment variable for the guest (repeatable)")
+        ->type_name("NAME=VALUE")
+        ->allow_extra_args(false);
+    auto addDirectory = [&options](CLI::App& app, const char* flag, bool writable) {
+      app.add_option_function<std::vector<std::string>>(
+             flag,
+             [&options, flag, writable](const std::vector<std::string>& values) {
+               for (const std::string& value : values) {
+                 // HOST::GUEST, or HOST alone (seen by the guest at the same path).
+                 const auto separator = value.find("::");
+                 DirectoryOption dir{
+                     value.substr(0, separator),
+                     separator == std::string::npos ? value : value.substr(separator + 2),
+                     writable};
+                 std::error_code error;
+                 if (dir.host.empty() || !std::filesystem::is_directory(dir.host, error))
+                   reject(flag, value, "does not name a host directory (HOST::GUEST)");
+                 if (dir.guest.empty())
+                   reject(flag, value, "has an empty guest path (HOST::GUEST)");
+                 options.directories.push_back(std::move(dir));
+               }
+             },
+             writable ? "Give a component this host directory, writable (repeatable)"
+                      : "Give a component this host directory, read-only (repeatable)")
+          ->type_name("HOST::GUEST")
+          ->allow_extra_args(false);
+    };
+    addDirectory(command, "--dir", false);
+    addDirectory(command, "--dir-rw", true);
+    command
+        .add_option("--config", options.config,
+                    "A wasi:config/runtime value for a component (repeatable)")
+        ->type_name("KEY=VALUE")
+        ->allow_extra_args(false);
+  };
   auto* run = wasm.add_subcommand("run",
                                   "Run a WASI command module or component (stdin/stdout/stderr "
                                   "pass through; the guest's exit status is ours)");
   addEngine(*run);
-  run->add_option_function<std::string>(
-         "--timeout",
-         [&options](const std::string& value) {
-           auto duration = parseDuration(value);
-           if (!duration || duration->count() <= 0)
-             reject("--timeout", value, "is not a positive duration (500ms, 2s, 1m)");
-           options.timeout = *duration;
-         },
-         "CPU time the guest may run (500ms, 2s, 1m)")
-      ->type_name("DURATION");
-  run->add_option_function<std::string>(
-         "--max-memory",
-         [&options](const std::string& value) {
-           auto size = parseSize(value);
-           if (!size || *size < 65536)
-             reject("--max-memory", value, "is not a size of at least 64KiB (KiB, MiB, GiB)");
-           options.maxMemory = *size;
-         },
-         "Linear memory the guest may grow to (KiB, MiB, GiB)")
-      ->type_name("SIZE");
-  run->add_option("--env", options.environment, "Environment variable for the guest (repeatable)")
-      ->type_name("NAME=VALUE")
-      ->allow_extra_args(false);
-  auto addDirectory = [&options](CLI::App& command, const char* flag, bool writable) {
-    command
-        .add_option_function<std::vector<std::string>>(
-            flag,
-            [&options, flag, writable](const std::vector<std::string>& values) {
-              for (const std::string& value : values) {
-                // HOST::GUEST, or HOST alone (seen by the guest at the same path).
-                const auto separator = value.find("::");
-                DirectoryOption dir{
-                    value.substr(0, separator),
-                    separator == std::string::npos ? value : value.substr(separator + 2), writable};
-                std::error_code error;
-                if (dir.host.empty() || !std::filesystem::is_directory(dir.host, error))
-                  reject(flag, value, "does not name a host directory (HOST::GUEST)");
-                if (dir.guest.empty())
-                  reject(flag, value, "has an empty guest path (HOST::GUEST)");
-                options.directories.push_back(std::move(dir));
-              }
-            },
-            writable ? "Give a component this host directory, writable (repeatable)"
-                     : "Give a component this host directory, read-only (repeatable)")
-        ->type_name("HOST::GUEST")
-        ->allow_extra_args(false);
-  };
-  addDirectory(*run, "--dir", false);
-  addDirectory(*run, "--dir-rw", true);
+  addGuestFlags(*run, false);
   run->add_option_function<std::string>(
          "--invoke", [&options](const std::string& value) { options.invoke = value; },
          "Call this export of a component instead of wasi:cli/run, and print its result")
       ->type_name("NAME(ARGS)");
-  run->add_option("--config", options.config,
-                  "A wasi:config/runtime value for a component (repeatable)")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
   run->add_option("module", options.module, "The .wasm module or component")
       ->type_name("MODULE")
       ->required();
@@ -245,6 +255,61 @@ void addWasmCommands(CLI::App& wasm, WasmOptions& options) {
       ->type_name("MODULE")
       ->required();
   options.inspect = inspect;
+
+  auto* serve = wasm.add_subcommand(
+      "serve",
+      "Serve a wasi:http component over HTTP, a fresh instance per request (as wasmtime serve)");
+  addEngine(*serve);
+  addGuestFlags(*serve, true);
+  serve
+      ->add_option_function<std::string>(
+          "--listen",
+          [&options](const std::string& value) {
+            if (!parseSocketAddress(value))
+              reject("--listen", value, "is not an address with a port (127.0.0.1:8080)");
+            options.listen = value;
+          },
+          "Address to serve on")
+      ->type_name("ADDR")
+      ->required();
+  serve
+      ->add_option_function<std::vector<std::string>>(
+          "--allow-outgoing",
+          [&options](const std::vector<std::string>& values) {
+            for (const std::string& value : values) {
+              if (value != "*" && !parseHostPort(value))
+                reject("--allow-outgoing", value, "is not HOST:PORT (or *)");
+              options.allowOutgoing.push_back(value);
+            }
+          },
+          "Let the component send requests to HOST:PORT (repeatable; none by default)")
+      ->type_name("HOST:PORT")
+      ->allow_extra_args(false);
+  serve->add_option("--workers", options.workers, "Event-loop threads (default 1)")
+      ->check(CLI::Range(1, 256));
+  serve
+      ->add_option_function<std::size_t>(
+          "--guest-threads", [&options](std::size_t value) { options.guestThreads = value; },
+          "Threads running the component (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  serve
+      ->add_option("--instances", options.instances,
+                   "Instances made ahead on each guest thread (default 2)")
+      ->check(CLI::Range(1, 1024));
+  serve
+      ->add_option_function<std::string>(
+          "--admin",
+          [&options](const std::string& value) {
+            if (!parseSocketAddress(value))
+              reject("--admin", value, "is not an address with a port (127.0.0.1:9990)");
+            options.admin = value;
+          },
+          "Serve /metrics, /live and /ready here")
+      ->type_name("ADDR");
+  serve->add_option("component", options.module, "The wasi:http component (.wasm)")
+      ->type_name("COMPONENT")
+      ->required();
+  options.serve = serve;
 }
 
 int runWasm(const WasmOptions& options, std::ostream& out, std::ostream& err) {
@@ -252,6 +317,8 @@ int runWasm(const WasmOptions& options, std::ostream& out, std::ostream& err) {
     return runModule(options, options.run->remaining(), err);
   if (options.inspect != nullptr && *options.inspect)
     return inspectModule(options, out, err);
+  if (options.serve != nullptr && *options.serve)
+    return serveComponent(options, err);
   return 2;
 }
 

@@ -17,7 +17,7 @@ struct DirectoryOption {
   bool writable = false;
 };
 
-// `wasmesh wasm run | inspect`: the embedded Wasm host from the command line (docs/wasm.md,
+// `wasmesh wasm run | inspect | serve`: the embedded Wasm host from the command line (docs/wasm.md,
 // docs/components.md).
 struct WasmOptions {
   std::string engine = "v8";
@@ -29,12 +29,21 @@ struct WasmOptions {
   std::optional<std::string> invoke;         // components only: `greet("world")`
   std::string module;
 
+  // serve only.
+  std::string listen;
+  std::vector<std::string> allowOutgoing;  // HOST:PORT a component may send requests to
+  std::size_t workers = 1;                 // event-loop threads
+  std::optional<std::size_t> guestThreads;
+  std::size_t instances = 2;  // made ahead, per guest thread
+  std::optional<std::string> admin;
+
   // The subcommands, to tell which one was given; owned by the CLI::App.
   CLI::App* run = nullptr;
   CLI::App* inspect = nullptr;
+  CLI::App* serve = nullptr;
 };
 
-// Adds `run` and `inspect` under `wasm`. Bad flag values throw CLI::ValidationError naming
+// Adds `run`, `inspect` and `serve` under `wasm`. Bad flag values throw CLI::ValidationError naming
 // the flag and the value (exit 2). `options` must outlive the parse.
 void addWasmCommands(CLI::App& wasm, WasmOptions& options);
 

@@ -58,7 +58,9 @@ HostOutcome ComponentInstance::hostFailure(WasmError error, const std::string& f
   }
   if (error.function.empty())
     error.function = function;
-  if (error.code != errc::wasm_trap)
+  // A limit a host function enforces (a guest waiting past its deadline) stays a limit.
+  const bool limit = error.code == errc::wasm_cpu_limit || error.code == errc::wasm_memory_limit;
+  if (error.code != errc::wasm_trap && !limit)
     error = WasmError::makeTrap(TrapKind::host_error, function, error.describe());
   hostError_ = error;
   return HostOutcome::trap(error.message);

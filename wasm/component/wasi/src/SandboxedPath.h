@@ -4,7 +4,7 @@
 #include <string_view>
 #include <utility>
 
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 

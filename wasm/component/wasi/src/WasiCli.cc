@@ -1,7 +1,7 @@
 // wasi:cli: environment, exit, the standard streams and the terminal interfaces (no terminal:
 // the guest's streams are never a terminal).
 #include "WasiInterfaces.h"
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 namespace {
@@ -9,7 +9,7 @@ namespace {
 using Result = WasmResult<std::optional<Val>>;
 
 Result newOutput(HostState& state, OutputStream::Target target) {
-  auto rep = wasiState(state).add(OutputStream{target, nullptr, 0, false});
+  auto rep = wasiState(state).add(OutputStream{target, nullptr, 0, false, nullptr});
   if (!rep)
     return rep.error();
   return Val::own(*rep);
@@ -52,7 +52,7 @@ void addCli(ComponentHost& host) {
   stdinInterface.use("input-stream", "wasi:io/streams", "input-stream");
   stdinInterface.function("get-stdin", "func() -> input-stream",
                           [](HostState& state, std::vector<Val>&) -> Result {
-                            auto rep = wasiState(state).add(InputStream{});
+                            auto rep = wasiState(state).add(InputStream{nullptr, 0, nullptr});
                             if (!rep)
                               return rep.error();
                             return Val::own(*rep);

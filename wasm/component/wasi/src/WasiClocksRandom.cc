@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "WasiInterfaces.h"
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 namespace {
@@ -23,7 +23,7 @@ Result pollableAt(HostState& state, std::uint64_t nanosFromNow) {
   // Saturate: a guest asking for the end of time gets a deadline far away, not an overflow.
   const auto wait =
       std::chrono::nanoseconds(std::min<std::uint64_t>(nanosFromNow, std::uint64_t{1} << 62));
-  auto rep = wasiState(state).add(Pollable{std::chrono::steady_clock::now() + wait});
+  auto rep = wasiState(state).add(Pollable{std::chrono::steady_clock::now() + wait, nullptr});
   if (!rep)
     return rep.error();
   return Val::own(*rep);

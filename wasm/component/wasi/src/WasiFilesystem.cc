@@ -12,8 +12,8 @@
 #include "FileErrors.h"
 #include "SandboxedPath.h"
 #include "WasiInterfaces.h"
-#include "WasiState.h"
 #include "wasmesh/wasm/component/Utf8.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 namespace {
@@ -225,8 +225,8 @@ Result fileStream(WasiState& state, Descriptor& file, bool output, std::uint64_t
   if (file.directory)
     return failure(14);  // is-directory
   WasmResult<std::uint32_t> rep =
-      output ? state.add(OutputStream{OutputStream::Target::file, file.fd, offset, append})
-             : state.add(InputStream{file.fd, offset});
+      output ? state.add(OutputStream{OutputStream::Target::file, file.fd, offset, append, nullptr})
+             : state.add(InputStream{file.fd, offset, nullptr});
   if (!rep)
     return rep.error();
   return Val::ok(Val::own(*rep));

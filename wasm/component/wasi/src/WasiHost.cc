@@ -1,7 +1,7 @@
 #include "wasmesh/wasm/component/wasi/WasiHost.h"
 
 #include "WasiInterfaces.h"
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 

@@ -1,7 +1,7 @@
 // wasi:logging/logging and wasi:config/runtime, the two interfaces wasmCloud's components
 // import besides WASI 0.2 itself.
 #include "WasiInterfaces.h"
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 namespace wasmesh::wasm::component::wasi {
 namespace {

@@ -1,4 +1,4 @@
-#include "WasiState.h"
+#include "wasmesh/wasm/component/wasi/WasiState.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,7 +25,13 @@ OwnedFd& OwnedFd::operator=(OwnedFd&& other) noexcept {
 
 WasmResult<std::unique_ptr<WasiState>> WasiState::create(WasiOptions options) {
   std::unique_ptr<WasiState> state(new WasiState(std::move(options)));
-  for (const DirectoryGrant& grant : state->options_.directories) {
+  if (auto opened = state->openDirectories(); !opened)
+    return opened.error();
+  return state;
+}
+
+WasmResult<void> WasiState::openDirectories() {
+  for (const DirectoryGrant& grant : options_.directories) {
     const int fd = ::open(grant.hostPath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       return WasmError::make(
@@ -36,9 +42,9 @@ WasmResult<std::unique_ptr<WasiState>> WasiState::create(WasiOptions options) {
     descriptor.fd = std::make_shared<OwnedFd>(fd);
     descriptor.directory = true;
     descriptor.writable = grant.writable;
-    state->preopens_.emplace_back(std::move(descriptor), grant.guestPath);
+    preopens_.emplace_back(std::move(descriptor), grant.guestPath);
   }
-  return state;
+  return {};
 }
 
 WasmResult<std::uint32_t> WasiState::add(HostObject object) {
