@@ -29,20 +29,26 @@ bool startsWith(std::span<const std::uint8_t> bytes, std::string_view text) {
   return bytes.size() >= text.size() && std::equal(text.begin(), text.end(), bytes.begin());
 }
 
-// An independent, slower statement of what http1 means: the first line, up to the first
-// CRLF, is three parts separated by single spaces, ending in HTTP/1.0 or HTTP/1.1.
+// An independent, slower statement of what http1 means: the first line, up to the first LF
+// (a CR before it is dropped), is three parts separated by single spaces, ending in
+// "HTTP/" DIGIT "." DIGIT. Any version and a bare LF are HTTP on purpose: the codec then
+// answers 505 or 400 instead of the bytes slipping past as opaque.
 bool looksLikeRequestLine(std::span<const std::uint8_t> bytes) {
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  const auto end = text.find("\r\n");
+  const auto end = text.find('\n');
   if (end == std::string_view::npos)
     return false;
-  const auto line = text.substr(0, end);
+  auto line = text.substr(0, end);
+  if (!line.empty() && line.back() == '\r')
+    line.remove_suffix(1);
   const auto first = line.find(' ');
   const auto last = line.rfind(' ');
   if (first == std::string_view::npos || first == 0 || first > 32 || last <= first + 1)
     return false;
   const auto version = line.substr(last + 1);
-  return version == "HTTP/1.0" || version == "HTTP/1.1";
+  const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+  return version.size() == 8 && version.starts_with("HTTP/") && isDigit(version[5]) &&
+         version[6] == '.' && isDigit(version[7]);
 }
 
 bool same(const Detection& a, const Detection& b) {
