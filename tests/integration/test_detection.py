@@ -152,10 +152,16 @@ class DetectionTest(unittest.TestCase):
                 self.assertIn(b"l5d-proxy-error: malformed_response", answer)
                 self.expect_counted(before, self.outbound("http/1"))
 
-    def test_http2_preface_is_detected(self):
+    def test_http2_preface_is_detected_and_served_as_http2(self):
+        # Detected HTTP/2 is served by the HTTP layer's HTTP/2 codec (test_http2.py): the
+        # proxy answers the preface with its own SETTINGS frame, not with the echo server's
+        # copy of the client's bytes.
         before = self.counts()
         payload = H2_PREFACE + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # an empty SETTINGS
-        self.assertEqual(echo_through(*self.route("echo"), payload), payload)
+        answer = echo_through(*self.route("echo"), payload)
+        self.assertNotEqual(answer, payload)
+        self.assertGreaterEqual(len(answer), 9, answer)
+        self.assertEqual(answer[3], 0x04, f"first frame is not SETTINGS: {answer!r}")
         self.expect_counted(before, self.outbound("http/2"))
 
     def test_tls_client_hello_is_detected_and_passed_through_with_its_sni(self):

@@ -71,7 +71,9 @@ bool retryable(const boost::system::error_code& error) {
          error == errc::http_connection_closed;
 }
 
-Version upstreamVersionOf(const TrafficConfig& traffic, std::uint16_t port, Version downstream) {
+}  // namespace
+
+Version upstreamVersionFor(const TrafficConfig& traffic, std::uint16_t port, Version downstream) {
   switch (portClassOf(traffic, port)) {
     case PortClass::http2:
       return Version::http2;
@@ -81,8 +83,6 @@ Version upstreamVersionOf(const TrafficConfig& traffic, std::uint16_t port, Vers
       return downstream == Version::http2 ? Version::http2 : Version::http11;
   }
 }
-
-}  // namespace
 
 HttpExchange::HttpExchange(ServerStream& downstream, HttpConnectionContext& context,
                            HttpWorkerServices& services, HttpWorkerMetrics::Connection& metrics)
@@ -114,7 +114,7 @@ RequestHead HttpExchange::prepare(UpstreamKey& key) const {
     } else if (context_.meshed) {
       key.protocol = Version::http2;
     } else {
-      key.protocol = upstreamVersionOf(*context_.traffic, target.port(), head.version);
+      key.protocol = upstreamVersionFor(*context_.traffic, target.port(), head.version);
     }
   } else if (context_.destination != nullptr) {
     // Meshed: one HTTP/2 connection per peer and port carries every request; an HTTP/1
@@ -129,7 +129,7 @@ RequestHead HttpExchange::prepare(UpstreamKey& key) const {
   } else {
     key.endpoint = target;
     key.mesh = false;
-    key.protocol = upstreamVersionOf(*context_.traffic, target.port(), head.version);
+    key.protocol = upstreamVersionFor(*context_.traffic, target.port(), head.version);
   }
   if (!head.upgrade.empty())
     key.protocol = Version::http11;

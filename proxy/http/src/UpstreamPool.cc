@@ -94,7 +94,7 @@ UpstreamPool::acquire(const UpstreamKey& key) {
   if (!connection) {
     co_return Outcome(boost::system::in_place_error,
                       ConnectFailure{make_error_code(errc::http_upstream_unavailable),
-                                     "connect_failed", "no HTTP/2 client in this build"});
+                                     "connect_failed", "the HTTP/2 session could not start"});
   }
   co_return Outcome(std::move(connection));
 }
@@ -140,10 +140,10 @@ void UpstreamPool::sweep() {
         entry.idleSince = now;
         continue;
       }
-      const auto idleLimit =
+      const auto idleLimit = std::chrono::duration_cast<Clock::duration>(
           it->first.protocol == Version::http2
-              ? std::chrono::duration_cast<Clock::duration>(settings_.idleTimeout)
-              : std::chrono::duration_cast<Clock::duration>(kHttp1IdleTimeout);
+              ? std::min<std::chrono::milliseconds>(settings_.idleTimeout, kHttp2IdleTimeout)
+              : std::chrono::milliseconds(kHttp1IdleTimeout));
       if (now - entry.idleSince >= idleLimit)
         entry.connection->close();
     }

@@ -13,6 +13,8 @@
 #include "wasmesh/metrics/ProcessCollector.h"
 #include "wasmesh/proxy/DescriptorBudget.h"
 #include "wasmesh/proxy/ListenerSocket.h"
+#include "wasmesh/proxy/http/Http2ClientConnection.h"
+#include "wasmesh/proxy/http/OwnedByteStream.h"
 #include "wasmesh/proxy/http/UpstreamConnector.h"
 
 namespace wasmesh::proxy {
@@ -109,18 +111,40 @@ ProxyRuntime::~ProxyRuntime() {
   }
 }
 
+namespace {
+
+// Wraps a connected stream (plain, or the mesh transport's TLS) in an HTTP/2 client
+// connection for a pool; null when the session cannot start.
+http::UpstreamPool::Http2Factory http2ClientFactory(http::CodecObserver& observer) {
+  return [&observer](http::ConnectedStream connected,
+                     const http::HttpSettings& settings) -> std::shared_ptr<http::UpstreamConnection> {
+    auto owned = std::make_unique<http::OwnedByteStream>(std::move(connected.socket),
+                                                         std::move(connected.stream));
+    auto made = http::Http2ClientConnection::make(std::move(owned), settings, observer);
+    if (!made) {
+      spdlog::debug("HTTP/2 upstream session could not start: {}", made.error().message());
+      return nullptr;
+    }
+    return std::shared_ptr<http::UpstreamConnection>(std::move(*made));
+  };
+}
+
+}  // namespace
+
 ProxyRuntime::HttpWorker::HttpWorker(ProxyRuntime& runtime, Worker& worker)
     : metrics(runtime.httpMetrics_, worker.index()),
+      inboundUpstreamEvents(metrics, Direction::inbound, http::Version::http2),
+      outboundUpstreamEvents(metrics, Direction::outbound, http::Version::http2),
       inboundPool(
           worker.context().get_executor(), runtime.inboundHttp_,
           http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
                                       runtime.config_.inbound.connectTimeout),
-          {}),
+          http2ClientFactory(inboundUpstreamEvents)),
       outboundPool(
           worker.context().get_executor(), runtime.outboundHttp_,
           http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
                                       runtime.config_.outbound.connectTimeout),
-          {}),
+          http2ClientFactory(outboundUpstreamEvents)),
       services{inboundPool, outboundPool, metrics, runtime.inboundHttp_, runtime.outboundHttp_},
       sweepTimer(worker.context()) {}
 

@@ -161,7 +161,8 @@ boost::asio::awaitable<void> DetectingConnector::detectAfterConnectFailure(
     outcome->detection = {};
 }
 
-boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly() {
+boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly(
+    std::chrono::milliseconds firstByteWait) {
   const auto start = Clock::now();
   auto deadline = start + limits_.detectTimeout;
   if (limits_.idleTimeout.count() > 0)
@@ -170,7 +171,10 @@ boost::asio::awaitable<DetectOutcome> DetectingConnector::detectOnly() {
   boost::system::error_code ignored;
   client_.non_blocking(true, ignored);
   while (!outcome.result) {
-    const Wake wake = co_await waitForClient(deadline);
+    auto waitUntil = deadline;
+    if (firstByteWait.count() > 0 && buffered_ == 0)
+      waitUntil = std::min(deadline, start + firstByteWait);
+    const Wake wake = co_await waitForClient(waitUntil);
     if (wake == Wake::timer) {
       outcome.result = DetectResult::readTimeout;
       break;

@@ -6,6 +6,7 @@
 #include "wasmesh/proxy/ErrnoName.h"
 #include "wasmesh/proxy/TcpRelay.h"
 #include "wasmesh/proxy/http/Http1ServerConnection.h"
+#include "wasmesh/proxy/http/Http2ServerConnection.h"
 #include "wasmesh/proxy/http/HttpConnectionManager.h"
 
 namespace wasmesh::proxy {
@@ -20,10 +21,16 @@ boost::asio::awaitable<HttpHandoff::Result> HttpHandoff::serve(
   const auto direction = context.direction;
   const auto target = context.target;
   const auto idleTimeout = context.traffic->idleTimeout;
+  const auto version = context.downstreamVersion;
   http::HttpConnectionManager manager(std::move(context), services);
   std::unique_ptr<http::ServerConnection> codec;
-  codec = std::make_unique<http::Http1ServerConnection>(counted, manager.settings(), manager,
-                                                        alreadyRead);
+  if (version == http::Version::http2) {
+    codec = std::make_unique<http::Http2ServerConnection>(counted, manager.settings(), manager,
+                                                          alreadyRead);
+  } else {
+    codec = std::make_unique<http::Http1ServerConnection>(counted, manager.settings(), manager,
+                                                          alreadyRead);
+  }
   *activeCodec = codec.get();
   auto outcome = co_await manager.serve(*codec);
   *activeCodec = nullptr;

@@ -32,6 +32,23 @@ const char* directionName(Direction direction) {
 
 }  // namespace
 
+std::optional<http::Version> httpVersionOf(std::optional<DetectResult> detected,
+                                           PortClass portClass) {
+  if (detected == DetectResult::http2)
+    return http::Version::http2;
+  if (detected == DetectResult::http1)
+    return http::Version::http11;
+  if (portClass == PortClass::http2)
+    return http::Version::http2;
+  if (portClass == PortClass::http1)
+    return http::Version::http11;
+  return std::nullopt;
+}
+
+namespace {
+
+}  // namespace
+
 TcpProxyConnection::TcpProxyConnection(boost::asio::ip::tcp::socket client,
                                        const ListenerRole& role, WorkerServices& services)
     : client_(std::move(client)),
@@ -163,7 +180,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     // The table is kept for the connection's life: a reload cannot pull it away.
     const auto table = services_.mesh.discovery->current();
     if (const auto* destination = table->lookup(routed->labelTarget.address())) {
-      co_await serveMeshOutbound(*routed, *destination);
+      co_await serveMeshOutbound(*routed, table, *destination);
       co_return;
     }
   }
@@ -219,8 +236,8 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
   clientMetrics.open();
   const auto replay = connector.bufferedClientBytes();
   clientMetrics.read(replay.size());
-  if (outcome.connectError && services_.http != nullptr &&
-      (outcome.result == DetectResult::http1 || portClass == PortClass::http1)) {
+  const auto httpVersion = httpVersionOf(outcome.result, portClass);
+  if (outcome.connectError && services_.http != nullptr && httpVersion) {
     // An HTTP client is answered in HTTP: a 502 or 504 naming the failure, not a reset.
     const auto& error = outcome.connectError;
     server_.close(ignored);
@@ -229,7 +246,7 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     std::optional<http::ConnectFailure> failure = http::ConnectFailure{
         error, error == errc::connect_timeout ? "connect_timeout" : "connect_refused",
         error.message()};
-    co_await serveHttp(*routed, replay, clientMetrics, std::move(failure));
+    co_await servePlainHttp(*routed, *httpVersion, replay, clientMetrics, std::move(failure));
     co_return;
   }
   if (outcome.connectError || outcome.clientError) {
@@ -252,9 +269,8 @@ boost::asio::awaitable<void> TcpProxyConnection::serve() {
     clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(make_error_code(errc::idle_timeout)));
     co_return;
   }
-  const bool http1 = outcome.result == DetectResult::http1 || portClass == PortClass::http1;
-  if (services_.http != nullptr && http1) {
-    co_await serveHttp(*routed, replay, clientMetrics);
+  if (services_.http != nullptr && httpVersion) {
+    co_await servePlainHttp(*routed, *httpVersion, replay, clientMetrics, std::nullopt);
     co_return;
   }
   // Formatting the address costs on every connection: only when trace is on.
@@ -312,33 +328,50 @@ void TcpProxyConnection::resetBoth() {
   }
 }
 
-boost::asio::awaitable<void> TcpProxyConnection::serveHttp(
-    const Route& route, std::span<const std::uint8_t> alreadyRead, TcpSideMetrics& clientMetrics,
-    std::optional<http::ConnectFailure> connectFailure) {
-  const auto& traffic = *role_.traffic;
-  boost::system::error_code ignored;
-  auto& pool = services_.http->pool(role_.direction);
-  // The connection detection made eagerly carries the first requests.
-  if (server_.is_open()) {
-    server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
-    const http::UpstreamKey key{route.connectTo, http::Version::http11, false, 0};
-    auto socket = std::make_unique<boost::asio::ip::tcp::socket>(std::move(server_));
-    auto stream = std::make_unique<PlainStream>(*socket);
-    pool.adopt(key, http::ConnectedStream{std::move(socket), std::move(stream)});
-  }
+http::HttpConnectionContext TcpProxyConnection::httpContext(
+    const boost::asio::ip::tcp::endpoint& target, http::Version version) const {
   http::HttpConnectionContext context;
   context.direction = role_.direction;
+  boost::system::error_code ignored;
   context.peer = client_.remote_endpoint(ignored);
-  context.target = route.connectTo;
-  context.traffic = &traffic;
-  context.downstreamVersion = http::Version::http11;
-  context.responseTimeout = traffic.responseTimeout;
+  context.target = target;
+  context.traffic = role_.traffic;
+  context.downstreamVersion = version;
+  context.responseTimeout = role_.traffic->responseTimeout;
+  return context;
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::servePlainHttp(
+    const Route& route, http::Version version, std::span<const std::uint8_t> alreadyRead,
+    TcpSideMetrics& clientMetrics, std::optional<http::ConnectFailure> connectFailure) {
+  const auto& traffic = *role_.traffic;
+  // The connection detection made eagerly carries the first requests.
+  if (server_.is_open()) {
+    boost::system::error_code ignored;
+    server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
+    const http::UpstreamKey key{
+        route.connectTo, http::upstreamVersionFor(traffic, route.connectTo.port(), version),
+        false, 0};
+    auto socket = std::make_unique<boost::asio::ip::tcp::socket>(std::move(server_));
+    auto stream = std::make_unique<PlainStream>(*socket);
+    services_.http->pool(role_.direction)
+        .adopt(key, http::ConnectedStream{std::move(socket), std::move(stream)});
+  }
+  auto context = httpContext(route.connectTo, version);
   context.initialConnectFailure = std::move(connectFailure);
   PlainStream clientStream(client_);
+  co_await serveHttp(clientStream, std::move(context), alreadyRead, clientMetrics);
+}
+
+boost::asio::awaitable<void> TcpProxyConnection::serveHttp(ByteStream& client,
+                                                           http::HttpConnectionContext context,
+                                                           std::span<const std::uint8_t> alreadyRead,
+                                                           TcpSideMetrics& clientMetrics) {
   const auto served = co_await HttpHandoff::serve(
-      clientStream, alreadyRead, std::move(context), *services_.http, services_.buffers,
-      clientMetrics, services_.metrics, services_.worker.index(), &httpCodec_);
+      client, alreadyRead, std::move(context), *services_.http, services_.buffers, clientMetrics,
+      services_.metrics, services_.worker.index(), &httpCodec_);
+  boost::system::error_code ignored;
   client_.close(ignored);
   clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(served.clientError));
 }
@@ -427,126 +460,6 @@ void TcpProxyConnection::refuse(std::string_view label, const std::string& detai
     }
   }
   resetBoth();
-}
-
-boost::asio::awaitable<void> TcpProxyConnection::serveMeshOutbound(const Route& route,
-                                                                   const Destination& destination) {
-  const auto shard = services_.worker.index();
-  const auto& store = *services_.mesh.identities;
-  const auto snapshot = store.current();
-  const auto local = snapshot ? snapshot->byId(store.workload()) : nullptr;
-  if (!local || !store.ready()) {
-    // Failing closed: sending a meshed destination plaintext would be refused there anyway,
-    // and would hide that this proxy has no valid certificate.
-    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message(),
-           route.labelTarget);
-    co_return;
-  }
-  const auto& traffic = *role_.traffic;
-  TransportHeader header{route.labelTarget.port(), SessionProtocol::detect, std::nullopt};
-  switch (portClassOf(traffic, route.labelTarget.port())) {
-    case PortClass::opaque:
-      header.protocol = SessionProtocol::opaque;
-      break;
-    case PortClass::http1:
-      header.protocol = SessionProtocol::http1;
-      break;
-    case PortClass::http2:
-      header.protocol = SessionProtocol::http2;
-      break;
-    case PortClass::detect:
-      break;  // the server proxy detects, next to the server, where server-first shows
-  }
-  const boost::asio::ip::tcp::endpoint meshEndpoint{route.labelTarget.address(),
-                                                    destination.meshPort};
-  auto connected = co_await MeshClientConnector::connect(server_, meshEndpoint, destination, *local,
-                                                         header, traffic.connectTimeout);
-  if (!connected.stream) {
-    refuse(connected.label, connected.detail, meshEndpoint);
-    co_return;
-  }
-  applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
-  TcpSideLabels clientSide{Direction::outbound, Peer::src,    route.labelTarget,
-                           "loopback",          std::nullopt, std::nullopt};
-  TcpSideLabels serverSide{Direction::outbound, Peer::dst,
-                           route.labelTarget,   {},
-                           std::nullopt,        destination.identity.toString()};
-  auto clientMetrics = services_.metrics.side(clientSide, shard);
-  auto serverMetrics = services_.metrics.side(serverSide, shard);
-  clientMetrics.open();
-  serverMetrics.open();
-  PlainStream clientStream(client_);
-  co_await relay(clientStream, *connected.stream, clientMetrics, serverMetrics);
-}
-
-boost::asio::awaitable<void> TcpProxyConnection::serveMeshInbound(
-    const Route& route, std::span<const std::uint8_t> clientHello, std::string_view serverName) {
-  const auto shard = services_.worker.index();
-  const auto snapshot = services_.mesh.identities->current();
-  if (!snapshot || !services_.mesh.identities->ready()) {
-    refuse("identity_not_ready", make_error_code(errc::identity_not_ready).message(),
-           route.labelTarget);
-    co_return;
-  }
-  const auto& traffic = *role_.traffic;
-  const auto deadline = acceptedAt_ + traffic.detectTimeout;
-  MeshServerAcceptor::Outcome accepted;
-  // Two statements, not a conditional expression: GCC 12 miscompiles co_await inside one.
-  if (clientHello.empty()) {
-    accepted = co_await MeshServerAcceptor::accept(client_, *snapshot, deadline);
-  } else {
-    accepted =
-        co_await MeshServerAcceptor::accept(client_, clientHello, serverName, *snapshot, deadline);
-  }
-  if (!accepted.stream) {
-    refuse(accepted.label, accepted.detail, route.labelTarget);
-    co_return;
-  }
-  {
-    boost::system::error_code error;
-    const auto source = client_.remote_endpoint(error).address();
-    if (!services_.mesh.authorizer->authorize(source, accepted.clientId, shard,
-                                              services_.refusalLog)) {
-      denyInbound(accepted.clientId);
-      co_return;
-    }
-  }
-  const auto port = accepted.header.targetPort;
-  if (isProxyPort(port)) {
-    refuse("forbidden_target_port", "port " + std::to_string(port) + " is the proxy's own",
-           route.labelTarget);
-    co_return;
-  }
-  // The address the client reached us on (the pod's), as on the plain path: what the
-  // application keeps on loopback stays private to the pod.
-  const boost::asio::ip::tcp::endpoint target{route.labelTarget.address(), port};
-  const Route meshRoute{target, target, route.direct};
-  TcpSideLabels clientSide{Direction::inbound, Peer::src,        meshRoute.labelTarget, {},
-                           std::nullopt,       accepted.clientId};
-  auto clientMetrics = services_.metrics.side(clientSide, shard);
-  clientMetrics.open();
-  clientMetrics.read(accepted.early.size());
-  if (auto error = co_await connectWithin(server_, target, traffic.connectTimeout)) {
-    spdlog::debug("inbound mesh connection to {} failed: {}", formatSocketAddress(target),
-                  error.message());
-    resetBoth();
-    clientMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
-    co_return;
-  }
-  applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
-  auto serverMetrics = services_.metrics.side(serverLabels(meshRoute), shard);
-  serverMetrics.open();
-  PlainStream serverStream(server_);
-  if (!accepted.early.empty()) {
-    if (auto error = co_await serverStream.writeAll(accepted.early)) {
-      resetBoth();
-      clientMetrics.close(aborted_ ? "ECONNABORTED" : "");
-      serverMetrics.close(aborted_ ? "ECONNABORTED" : errnoName(error));
-      co_return;
-    }
-    serverMetrics.wrote(accepted.early.size());
-  }
-  co_await relay(*accepted.stream, serverStream, clientMetrics, serverMetrics);
 }
 
 }  // namespace wasmesh::proxy

@@ -23,6 +23,7 @@
 #include "wasmesh/proxy/TcpProxyConnection.h"
 #include "wasmesh/proxy/Worker.h"
 #include "wasmesh/proxy/http/HttpContext.h"
+#include "wasmesh/proxy/http/CodecEventCounter.h"
 #include "wasmesh/proxy/http/HttpMetrics.h"
 #include "wasmesh/proxy/http/UpstreamPool.h"
 
@@ -60,6 +61,9 @@ class ProxyRuntime {
   struct HttpWorker {
     HttpWorker(ProxyRuntime& runtime, Worker& worker);
     http::HttpWorkerMetrics metrics;
+    // Declared before the pools: their HTTP/2 connections report to these.
+    http::CodecEventCounter inboundUpstreamEvents;
+    http::CodecEventCounter outboundUpstreamEvents;
     http::UpstreamPool inboundPool;
     http::UpstreamPool outboundPool;
     http::HttpWorkerServices services;

@@ -55,7 +55,10 @@ class DetectingConnector {
   // Reads the client's first bytes until a decision without connecting anywhere: when no
   // upstream may be contacted before the client is known (a policy that needs mesh TLS).
   // A server-first protocol cannot be seen this way; its client times out to opaque.
-  boost::asio::awaitable<DetectOutcome> detectOnly();
+  // `firstByteWait` > 0: a client silent that long is taken for a server-first protocol's
+  // and the result is readTimeout with nothing buffered (the caller then connects at once).
+  boost::asio::awaitable<DetectOutcome> detectOnly(
+      std::chrono::milliseconds firstByteWait = std::chrono::milliseconds(0));
 
   std::span<const std::uint8_t> bufferedClientBytes() const noexcept {
     return {buffer_.get(), buffered_};

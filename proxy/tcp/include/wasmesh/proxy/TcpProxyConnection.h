@@ -21,6 +21,7 @@
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/Worker.h"
 #include "wasmesh/proxy/http/HttpContext.h"
+#include "wasmesh/proxy/http/HttpExchange.h"
 #include "wasmesh/proxy/http/ServerConnection.h"
 
 namespace wasmesh::proxy {
@@ -68,6 +69,11 @@ struct WorkerServices {
 // One accepted TCP connection: finds where it should go, detects the client's protocol
 // while connecting upstream (unless the port's class makes that unnecessary), replays what
 // detection read, relays, and accounts for both sides in the tcp_* metrics.
+// The HTTP version a client speaks when its connection is to be served as HTTP: detected,
+// or declared by the port's hint (http1 / http2); empty for anything else.
+std::optional<http::Version> httpVersionOf(std::optional<DetectResult> detected,
+                                           PortClass portClass);
+
 class TcpProxyConnection final : public Abortable {
  public:
   TcpProxyConnection(boost::asio::ip::tcp::socket client, const ListenerRole& role,
@@ -97,6 +103,7 @@ class TcpProxyConnection final : public Abortable {
   TcpSideLabels clientLabels(const Route& route, const Detection& detection) const;
   TcpSideLabels serverLabels(const Route& route) const;
   boost::asio::awaitable<void> serveMeshOutbound(const Route& route,
+                                                 std::shared_ptr<const DiscoveryTable> table,
                                                  const Destination& destination);
   // `clientHello` and `serverName`: what detection read, on the redirected path; empty on
   // the direct path, where the acceptor reads the ClientHello itself.
@@ -105,11 +112,19 @@ class TcpProxyConnection final : public Abortable {
                                                 std::string_view serverName);
   boost::asio::awaitable<void> relay(ByteStream& client, ByteStream& server,
                                      TcpSideMetrics& clientMetrics, TcpSideMetrics& serverMetrics);
-  // A connection detected or declared as HTTP/1: request by request through the HTTP layer.
-  boost::asio::awaitable<void> serveHttp(const Route& route,
+  // What the HTTP layer is told of this connection.
+  http::HttpConnectionContext httpContext(const boost::asio::ip::tcp::endpoint& target,
+                                          http::Version version) const;
+  // A plain connection detected or declared as HTTP: the socket detection connected
+  // eagerly joins the pool, then requests are served one by one.
+  boost::asio::awaitable<void> servePlainHttp(const Route& route, http::Version version,
+                                              std::span<const std::uint8_t> alreadyRead,
+                                              TcpSideMetrics& clientMetrics,
+                                              std::optional<http::ConnectFailure> connectFailure);
+  // Request by request through the HTTP layer, until the client's connection ends.
+  boost::asio::awaitable<void> serveHttp(ByteStream& client, http::HttpConnectionContext context,
                                          std::span<const std::uint8_t> alreadyRead,
-                                         TcpSideMetrics& clientMetrics,
-                                         std::optional<http::ConnectFailure> connectFailure = {});
+                                         TcpSideMetrics& clientMetrics);
   // Refuses the client with a reset (a failed upstream must not look like an empty answer).
   void resetBoth();
   // Inbound: whether `port` is one of the proxy's own listeners, which no inbound connection

@@ -24,6 +24,9 @@ struct UpgradedPair {
   std::shared_ptr<UpstreamConnection> connection;
 };
 
+// The protocol spoken to an upstream reached directly: the port's hint, else the client's.
+Version upstreamVersionFor(const TrafficConfig& traffic, std::uint16_t port, Version downstream);
+
 // One request through the proxy: the request filters (Linkerd's l5d-* headers), the route,
 // an upstream connection from the pool, the request body and the response streamed both ways
 // with backpressure, the golden metrics, and the proxy's own answers when the upstream

@@ -41,10 +41,13 @@ using Connector =
 
 // A worker's upstream connections, by key: HTTP/1 connections kept alive for reuse (closed
 // after sitting idle for Linkerd's 3 s), HTTP/2 connections shared by every request to the
-// key. Single-threaded, like the worker that owns it.
+// key (closed after 5 s without a stream). Single-threaded, like the worker that owns it.
 class UpstreamPool {
  public:
   static constexpr auto kHttp1IdleTimeout = std::chrono::seconds(3);
+  // An HTTP/2 connection with no stream this long is closed (GOAWAY): a shared connection
+  // costs a handshake to remake, but an idle one holds descriptors and the peer's memory.
+  static constexpr auto kHttp2IdleTimeout = std::chrono::seconds(5);
 
   // `http2Factory` wraps a connected stream in an HTTP/2 client connection (the codec lives
   // apart from the pool).
