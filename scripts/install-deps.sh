@@ -24,6 +24,7 @@ test_packages=(
   tcpdump testssl.sh openssl                 # e2e capture of mesh TLS; TLS posture check
   clang-format clang-tidy clang libclang-rt-14-dev   # the last two: scripts/fuzz.sh (libFuzzer)
   lld wasi-libc libclang-rt-14-dev-wasm32            # C test fixtures compiled to wasm32-wasi
+  python3-h2 python3-hyperframe python3-grpcio wrk   # HTTP/2 frames, gRPC peers, HTTP load
 )
 bench_packages=(
   haproxy iperf3 wrk nginx libnginx-mod-stream   # the proxies and loads bench/*.sh compare
