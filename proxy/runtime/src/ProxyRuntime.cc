@@ -116,17 +116,18 @@ namespace {
 // Wraps a connected stream (plain, or the mesh transport's TLS) in an HTTP/2 client
 // connection for a pool; null when the session cannot start.
 http::UpstreamPool::Http2Factory http2ClientFactory(http::CodecObserver& observer) {
-  return [&observer](http::ConnectedStream connected,
-                     const http::HttpSettings& settings) -> std::shared_ptr<http::UpstreamConnection> {
-    auto owned = std::make_unique<http::OwnedByteStream>(std::move(connected.socket),
-                                                         std::move(connected.stream));
-    auto made = http::Http2ClientConnection::make(std::move(owned), settings, observer);
-    if (!made) {
-      spdlog::debug("HTTP/2 upstream session could not start: {}", made.error().message());
-      return nullptr;
-    }
-    return std::shared_ptr<http::UpstreamConnection>(std::move(*made));
-  };
+  return
+      [&observer](http::ConnectedStream connected,
+                  const http::HttpSettings& settings) -> std::shared_ptr<http::UpstreamConnection> {
+        auto owned = std::make_unique<http::OwnedByteStream>(std::move(connected.socket),
+                                                             std::move(connected.stream));
+        auto made = http::Http2ClientConnection::make(std::move(owned), settings, observer);
+        if (!made) {
+          spdlog::debug("HTTP/2 upstream session could not start: {}", made.error().message());
+          return nullptr;
+        }
+        return std::shared_ptr<http::UpstreamConnection>(std::move(*made));
+      };
 }
 
 }  // namespace

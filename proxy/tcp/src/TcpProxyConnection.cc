@@ -45,9 +45,7 @@ std::optional<http::Version> httpVersionOf(std::optional<DetectResult> detected,
   return std::nullopt;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TcpProxyConnection::TcpProxyConnection(boost::asio::ip::tcp::socket client,
                                        const ListenerRole& role, WorkerServices& services)
@@ -350,9 +348,9 @@ boost::asio::awaitable<void> TcpProxyConnection::servePlainHttp(
     boost::system::error_code ignored;
     server_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
     applyKeepalive(server_, traffic.keepalive, traffic.userTimeout);
-    const http::UpstreamKey key{
-        route.connectTo, http::upstreamVersionFor(traffic, route.connectTo.port(), version),
-        false, 0};
+    const http::UpstreamKey key{route.connectTo,
+                                http::upstreamVersionFor(traffic, route.connectTo.port(), version),
+                                false, 0};
     auto socket = std::make_unique<boost::asio::ip::tcp::socket>(std::move(server_));
     auto stream = std::make_unique<PlainStream>(*socket);
     services_.http->pool(role_.direction)
@@ -364,10 +362,9 @@ boost::asio::awaitable<void> TcpProxyConnection::servePlainHttp(
   co_await serveHttp(clientStream, std::move(context), alreadyRead, clientMetrics);
 }
 
-boost::asio::awaitable<void> TcpProxyConnection::serveHttp(ByteStream& client,
-                                                           http::HttpConnectionContext context,
-                                                           std::span<const std::uint8_t> alreadyRead,
-                                                           TcpSideMetrics& clientMetrics) {
+boost::asio::awaitable<void> TcpProxyConnection::serveHttp(
+    ByteStream& client, http::HttpConnectionContext context,
+    std::span<const std::uint8_t> alreadyRead, TcpSideMetrics& clientMetrics) {
   const auto served = co_await HttpHandoff::serve(
       client, alreadyRead, std::move(context), *services_.http, services_.buffers, clientMetrics,
       services_.metrics, services_.worker.index(), &httpCodec_);

@@ -22,8 +22,8 @@
 #include "wasmesh/proxy/TcpMetrics.h"
 #include "wasmesh/proxy/TcpProxyConnection.h"
 #include "wasmesh/proxy/Worker.h"
-#include "wasmesh/proxy/http/HttpContext.h"
 #include "wasmesh/proxy/http/CodecEventCounter.h"
+#include "wasmesh/proxy/http/HttpContext.h"
 #include "wasmesh/proxy/http/HttpMetrics.h"
 #include "wasmesh/proxy/http/UpstreamPool.h"
 
