@@ -131,6 +131,7 @@ int Http2ClientSession::onHeadersReceived(const nghttp2_frame& frame) {
     return 0;
   }
   const bool informational = head->informational();
+  head->endStream = endStream && !informational;
   stream->onResponseHead(std::move(*head));
   if (endStream && !informational)
     stream->onEndOfInput(std::nullopt);

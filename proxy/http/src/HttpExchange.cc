@@ -46,6 +46,8 @@ ProxyError errorOfConnectFailure(std::string_view label) {
     return ProxyError::connectRefused;
   if (label == "identity_not_ready")
     return ProxyError::identityNotReady;
+  if (label == "overloaded")
+    return ProxyError::overloaded;
   return ProxyError::meshRefused;
 }
 
@@ -107,15 +109,12 @@ RequestHead HttpExchange::prepare(UpstreamKey& key) const {
       head.headers.set(kClientId, *context_.clientId);
     key.endpoint = target;
     key.mesh = false;
-    if (original) {
-      // The application's client spoke HTTP/1: so is the application spoken to.
-      key.protocol = Version::http11;
+    // The application is spoken to as the original client spoke (over the mesh, HTTP/1
+    // arrives as HTTP/2 with l5d-orig-proto), unless its port is hinted: an HTTP/1-only
+    // application on an `http1_ports` port gets HTTP/1.1 from an HTTP/2 client.
+    if (original)
       head.version = *original;
-    } else if (context_.meshed) {
-      key.protocol = Version::http2;
-    } else {
-      key.protocol = upstreamVersionFor(*context_.traffic, target.port(), head.version);
-    }
+    key.protocol = upstreamVersionFor(*context_.traffic, target.port(), head.version);
   } else if (context_.destination != nullptr) {
     // Meshed: one HTTP/2 connection per peer and port carries every request; an HTTP/1
     // request says so for the server proxy to turn it back. A protocol switch cannot ride
@@ -126,6 +125,13 @@ RequestHead HttpExchange::prepare(UpstreamKey& key) const {
     key.protocol = head.upgrade.empty() ? Version::http2 : Version::http11;
     if (key.protocol == Version::http2 && head.version != Version::http2)
       head.headers.set(kOrigProto, versionName(head.version));
+    // An HTTP/1.0 request may name no host, but the server proxy's HTTP/2 codec (nghttp2)
+    // refuses a request with neither :authority nor host: the destination names it, as an
+    // HTTP/1.1 client would have.
+    if (key.protocol == Version::http2 && head.authority.empty() &&
+        head.headers.get("host").value_or("").empty()) {
+      head.authority = formatSocketAddress(target);
+    }
   } else {
     key.endpoint = target;
     key.mesh = false;
@@ -276,7 +282,8 @@ boost::asio::awaitable<void> HttpExchange::pumpResponse(ClientStream& upstream) 
     outcome_.failure = head->status >= 500;
     if (grpc_)
       noteGrpcStatus(head->headers);
-    const bool noBody = request.method == "HEAD" || head->status == 204 || head->status == 304;
+    const bool noBody =
+        request.method == "HEAD" || head->status == 204 || head->status == 304 || head->endStream;
     responseStarted_ = true;
     if (noBody) {
       firstByte_ = Clock::now();

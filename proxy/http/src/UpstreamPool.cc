@@ -1,6 +1,7 @@
 #include "wasmesh/proxy/http/UpstreamPool.h"
 
 #include <algorithm>
+#include <string>
 
 #include "wasmesh/proxy/http/AsyncEvent.h"
 #include "wasmesh/proxy/http/Http1ClientConnection.h"
@@ -15,11 +16,12 @@ constexpr auto kSweepInterval = std::chrono::seconds(1);
 
 UpstreamPool::UpstreamPool(const boost::asio::any_io_executor& executor,
                            const HttpSettings& settings, Connector connector,
-                           Http2Factory http2Factory)
+                           Http2Factory http2Factory, std::size_t maxConnectionsPerKey)
     : executor_(executor),
       settings_(settings),
       connector_(std::move(connector)),
       http2Factory_(std::move(http2Factory)),
+      maxConnectionsPerKey_(maxConnectionsPerKey),
       sweepTimer_(executor) {}
 
 UpstreamPool::~UpstreamPool() {
@@ -78,12 +80,22 @@ UpstreamPool::acquire(const UpstreamKey& key) {
         co_return Outcome(std::move(pooled));
     }
   }
+  if (connectionsTo(key) >= maxConnectionsPerKey_) {
+    co_return Outcome(boost::system::in_place_error,
+                      ConnectFailure{make_error_code(errc::http_upstream_unavailable), "overloaded",
+                                     std::to_string(maxConnectionsPerKey_) +
+                                         " connections to this upstream are busy"});
+  }
   std::shared_ptr<AsyncEvent> event;
   if (shared && !pending_.contains(key)) {
     event = std::make_shared<AsyncEvent>(executor_);
     pending_.emplace(key, event);
   }
+  ++connecting_[key];
   auto connected = co_await connector_(key);
+  if (const auto counted = connecting_.find(key);
+      counted != connecting_.end() && --counted->second == 0)
+    connecting_.erase(counted);
   if (event) {
     pending_.erase(key);
     event->set();
@@ -107,6 +119,18 @@ std::shared_ptr<UpstreamConnection> UpstreamPool::adopt(const UpstreamKey& key,
   entries_[key].push_back({connection, Clock::now()});
   armSweep();
   return connection;
+}
+
+std::size_t UpstreamPool::connectionsTo(const UpstreamKey& key) const {
+  std::size_t count = 0;
+  if (const auto found = entries_.find(key); found != entries_.end()) {
+    count += static_cast<std::size_t>(
+        std::count_if(found->second.begin(), found->second.end(),
+                      [](const Entry& entry) { return !entry.connection->closed(); }));
+  }
+  if (const auto found = connecting_.find(key); found != connecting_.end())
+    count += found->second;
+  return count;
 }
 
 void UpstreamPool::closeAll() {

@@ -41,6 +41,10 @@ struct ResponseHead {
   HeaderMap headers;
   Version version = Version::http11;
   std::optional<std::uint64_t> contentLength;
+  // The head ended the response (HTTP/2 HEADERS with END_STREAM): no body, no trailers. A
+  // gRPC "trailers-only" answer is one, and must reach an HTTP/2 client as one: its client
+  // reads grpc-status from the HEADERS that end the stream, never from a head before DATA.
+  bool endStream = false;
   // 1xx: informational; another head follows.
   bool informational() const noexcept { return status >= 100 && status < 200; }
 };

@@ -48,6 +48,10 @@ class UpstreamPool {
   // An HTTP/2 connection with no stream this long is closed (GOAWAY): a shared connection
   // costs a handshake to remake, but an idle one holds descriptors and the peer's memory.
   static constexpr auto kHttp2IdleTimeout = std::chrono::seconds(5);
+  // Connections one worker holds or is making to one upstream (Envoy's circuit breaker
+  // default): past it a request gets 503 `overloaded` instead of another descriptor, so a
+  // client multiplexing many HTTP/2 streams onto an HTTP/1 upstream cannot exhaust them.
+  static constexpr std::size_t kDefaultMaxConnectionsPerKey = 1024;
 
   // `http2Factory` wraps a connected stream in an HTTP/2 client connection (the codec lives
   // apart from the pool).
@@ -55,7 +59,8 @@ class UpstreamPool {
       std::function<std::shared_ptr<UpstreamConnection>(ConnectedStream, const HttpSettings&)>;
 
   UpstreamPool(const boost::asio::any_io_executor& executor, const HttpSettings& settings,
-               Connector connector, Http2Factory http2Factory);
+               Connector connector, Http2Factory http2Factory,
+               std::size_t maxConnectionsPerKey = kDefaultMaxConnectionsPerKey);
   ~UpstreamPool();
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
@@ -78,6 +83,8 @@ class UpstreamPool {
 
   std::shared_ptr<UpstreamConnection> wrap(const UpstreamKey& key, ConnectedStream connected);
   std::shared_ptr<UpstreamConnection> findAvailable(const UpstreamKey& key);
+  // Pooled (open) connections to the key plus those being made.
+  std::size_t connectionsTo(const UpstreamKey& key) const;
   void armSweep();
   void sweep();
 
@@ -85,7 +92,9 @@ class UpstreamPool {
   const HttpSettings& settings_;
   Connector connector_;
   Http2Factory http2Factory_;
+  std::size_t maxConnectionsPerKey_;
   std::unordered_map<UpstreamKey, std::vector<Entry>, UpstreamKeyHash> entries_;
+  std::unordered_map<UpstreamKey, std::size_t, UpstreamKeyHash> connecting_;
   // HTTP/2 connections being made, for the requests that wait to share them.
   std::unordered_map<UpstreamKey, std::shared_ptr<AsyncEvent>, UpstreamKeyHash> pending_;
   boost::asio::steady_timer sweepTimer_;
