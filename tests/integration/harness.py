@@ -286,6 +286,9 @@ class HttpServer:
         class Server(http.server.ThreadingHTTPServer):
             address_family = family
             daemon_threads = True
+            # socketserver's backlog of 5 drops the SYNs of a burst of connections (a proxy
+            # opening one per concurrent request), which then wait out a 1 s retransmission.
+            request_queue_size = 128
 
             def handle_error(self, request, client_address):
                 pass  # clients the tests cut off on purpose; not worth a traceback

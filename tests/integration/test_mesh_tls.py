@@ -85,8 +85,16 @@ class ImpostorServer:
         self.sock.close()
 
 
-class MeshTlsTest(unittest.TestCase):
+class MeshPair:
+    """Two proxies on loopback and the PKI between them: a CA, the client proxy "web" and
+    the server proxy "db" with certificates from it, an application behind "db". Mixed into
+    the mesh tests (here and test_mesh_http.py); `make_app` chooses the application."""
+
     HOST = "127.0.0.1"
+    WORKERS = 1
+
+    def make_app(self):
+        return EchoServer(self.HOST)
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="wasmesh-mesh-tls-")
@@ -95,7 +103,7 @@ class MeshTlsTest(unittest.TestCase):
                 "--not-before", "-72h")
         self.issue("web", WEB)
         self.issue("db", DB)
-        self.app = EchoServer(self.HOST)
+        self.app = self.make_app()
         self.proxies = []
 
     def tearDown(self):
@@ -124,7 +132,7 @@ class MeshTlsTest(unittest.TestCase):
 
     def start_server_proxy(self, anchors=None, detect_timeout="10s", inbound_extra=""):
         host = f"'[{self.HOST}]:0'" if ":" in self.HOST else f"'{self.HOST}:0'"
-        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: {host}}}\n"
+        config = (f"proxy: {{workers: {self.WORKERS}}}\nadmin: {{listen: {host}}}\n"
                   f"inbound: {{listen: [{host}], detect_timeout: {detect_timeout}"
                   f"{inbound_extra}}}\n"
                   "outbound: {listen: []}\n"
@@ -141,7 +149,7 @@ class MeshTlsTest(unittest.TestCase):
             f.write(f"destinations:\n  - addresses: ['{self.HOST}/{prefix}']\n"
                     f"    identity: {expected}\n    mesh_port: {server.address('inbound')[1]}\n")
         host = f"[{self.HOST}]" if ":" in self.HOST else self.HOST
-        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: '{host}:0'}}\n"
+        config = (f"proxy: {{workers: {self.WORKERS}}}\nadmin: {{listen: '{host}:0'}}\n"
                   "inbound: {listen: []}\noutbound: {listen: []}\n"
                   f"routes:\n  - {{name: app, direction: outbound, listen: '{host}:0', "
                   f"target: '{host}:{target_port}'}}\n"
@@ -159,6 +167,8 @@ class MeshTlsTest(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f"proxy never ready:\n{proxy.log_text()}")
 
+
+class MeshTlsTest(MeshPair, unittest.TestCase):
     def tls_client(self, server, cert=None, sni=DB_SNI, alpn=True, maximum=None, ca=None,
                    address=None):
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -262,7 +272,7 @@ class MeshTlsTest(unittest.TestCase):
         # finds the proxy's own server name, and the proxy terminates it (the ClientHello
         # handed to TLS from detection's buffer), then follows the header.
         host = f"[{self.HOST}]" if ":" in self.HOST else self.HOST
-        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: '{host}:0'}}\n"
+        config = (f"proxy: {{workers: {self.WORKERS}}}\nadmin: {{listen: '{host}:0'}}\n"
                   "inbound: {listen: []}\noutbound: {listen: []}\n"
                   f"routes:\n  - {{name: app, direction: inbound, listen: '{host}:0', "
                   f"target: '{host}:{self.app.port}'}}\n" + self.identity_yaml(DB, "db"))
@@ -289,7 +299,7 @@ class MeshTlsTest(unittest.TestCase):
         server.wait_metric("inbound_tcp_authz_allow_total", 1, authz_name="all-authenticated",
                            tls="true")
         host = f"[{self.HOST}]" if ":" in self.HOST else self.HOST
-        config = (f"proxy: {{workers: 1}}\nadmin: {{listen: '{host}:0'}}\n"
+        config = (f"proxy: {{workers: {self.WORKERS}}}\nadmin: {{listen: '{host}:0'}}\n"
                   "inbound: {listen: [], default_policy: all-authenticated}\n"
                   "outbound: {listen: []}\n"
                   f"routes:\n  - {{name: app, direction: inbound, listen: '{host}:0', "
