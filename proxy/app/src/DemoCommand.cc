@@ -7,6 +7,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +26,7 @@
 
 #include "ChildProcess.h"
 #include "DemoEchoApp.h"
+#include "DemoHttpApp.h"
 #include "ScrapedMetrics.h"
 #include "wasmesh/identity/CertificateAuthority.h"
 #include "wasmesh/identity/IdentityFiles.h"
@@ -36,20 +42,25 @@ constexpr const char* kClientId = "spiffe://cluster.local/ns/demo/sa/web";
 constexpr const char* kServerId = "spiffe://cluster.local/ns/demo/sa/db";
 constexpr int kConnectionsPerRound = 8;
 constexpr std::size_t kPayloadBytes = std::size_t{16} * 1024;
+// HTTP requests per round on one keep-alive connection; every tenth asks the app to fail.
+constexpr int kHttpRequestsPerRound = 20;
+constexpr int kHttpFailEvery = 10;
 
 struct DemoPorts {
   explicit DemoPorts(int base)
       : clientOutbound(base + 40),
         clientBroken(base + 41),
+        clientHttp(base + 42),
         serverInbound(base + 43),
         identityService(base + 50),
         identityAdmin(base + 51),
         app(base + 80),
+        httpApp(base + 81),
         clientAdmin(base + 91),
         serverAdmin(base + 92),
         deadUpstream(base + 99) {}
-  unsigned short clientOutbound, clientBroken, serverInbound, identityService, identityAdmin, app,
-      clientAdmin, serverAdmin, deadUpstream;
+  unsigned short clientOutbound, clientBroken, clientHttp, serverInbound, identityService,
+      identityAdmin, app, httpApp, clientAdmin, serverAdmin, deadUpstream;
 };
 
 std::string address(unsigned short port) {
@@ -161,6 +172,64 @@ bool deadUpstreamIsClosed(unsigned short port) {
   return ec == boost::asio::error::connection_reset || ec == boost::asio::error::eof;
 }
 
+struct HttpRound {
+  int answered = 0;  // the status the app was asked for: 200, or 500 on /fail
+  int wrong = 0;     // any other status, or no answer
+};
+
+// HTTP requests on one keep-alive connection through the client proxy, which sends them to
+// the meshed app over its shared HTTP/2 mutual-TLS connection.
+HttpRound httpRound(unsigned short port) {
+  namespace http = boost::beast::http;
+  HttpRound round;
+  boost::asio::io_context context;
+  tcp::socket socket(context);
+  boost::system::error_code ec;
+  socket.connect({boost::asio::ip::make_address(kLoopback), port}, ec);
+  boost::beast::flat_buffer buffer;
+  for (int i = 0; i < kHttpRequestsPerRound; ++i) {
+    const bool fail = (i + 1) % kHttpFailEvery == 0;
+    http::request<http::string_body> request(http::verb::get, fail ? "/fail" : "/hello", 11);
+    request.set(http::field::host, "web.demo.svc.cluster.local");
+    http::response<http::string_body> response;
+    if (!ec)
+      http::write(socket, request, ec);
+    if (!ec)
+      http::read(socket, buffer, response, ec);
+    const unsigned expected = fail ? 500 : 200;
+    if (!ec && response.result_int() == expected)
+      ++round.answered;
+    else
+      ++round.wrong;
+  }
+  return round;
+}
+
+// Request rate over the last round needs the previous scrape's totals.
+struct HttpRates {
+  double clientRequests = 0;
+  double serverRequests = 0;
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+};
+
+void printHttpRow(const char* proxy, const char* direction, const char* peerLabel,
+                  const ScrapedMetrics& metrics, double requestsPerSecond) {
+  const std::map<std::string, std::string> match = {{"direction", direction}};
+  const double responses = metrics.sum("response_total", match);
+  auto successMatch = match;
+  successMatch["classification"] = "success";
+  const double successRate =
+      responses > 0 ? 100 * metrics.sum("response_total", successMatch) / responses : 0;
+  const auto p50 = metrics.quantile("response_latency_ms", 0.5, match);
+  const auto p99 = metrics.quantile("response_latency_ms", 0.99, match);
+  auto peer = metrics.labelValue("request_total", peerLabel, match);
+  std::printf("  %-7s %-9s %8.0f %8.1f %7.1f%% %8s %8s  %s\n", proxy, direction,
+              metrics.sum("request_total", match), requestsPerSecond, successRate,
+              p50 ? (std::to_string(static_cast<int>(*p50 + 0.5)) + " ms").c_str() : "-",
+              p99 ? (std::to_string(static_cast<int>(*p99 + 0.5)) + " ms").c_str() : "-",
+              peer.empty() ? "-" : peer.c_str());
+}
+
 void printRow(const char* proxy, const char* direction, const char* peer,
               const ScrapedMetrics& metrics) {
   const std::map<std::string, std::string> match = {{"direction", direction}, {"peer", peer}};
@@ -194,7 +263,24 @@ void printIdentity(const char* proxy, const char* id, const ScrapedMetrics& metr
       metrics.sum("identity_cert_refresh_total", {{"result", "ok"}}));
 }
 
-void printTable(const DemoPorts& ports) {
+void printHttpTable(const ScrapedMetrics& client, const ScrapedMetrics& server, HttpRates& rates) {
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = std::chrono::duration<double>(now - rates.at).count();
+  const double clientTotal = client.sum("request_total", {{"direction", "outbound"}});
+  const double serverTotal = server.sum("request_total", {{"direction", "inbound"}});
+  std::printf(
+      "  HTTP golden metrics (rate over the last round; success rate and latency "
+      "since start):\n");
+  std::printf("  %-7s %-9s %8s %8s %8s %8s %8s  %s\n", "proxy", "direction", "requests", "req/s",
+              "success", "p50", "p99", "peer identity");
+  printHttpRow("client", "outbound", "server_id", client,
+               seconds > 0 ? (clientTotal - rates.clientRequests) / seconds : 0);
+  printHttpRow("server", "inbound", "client_id", server,
+               seconds > 0 ? (serverTotal - rates.serverRequests) / seconds : 0);
+  rates = {clientTotal, serverTotal, now};
+}
+
+void printTable(const DemoPorts& ports, HttpRates& rates) {
   const auto client = ScrapedMetrics::fetch(kLoopback, ports.clientAdmin);
   const auto server = ScrapedMetrics::fetch(kLoopback, ports.serverAdmin);
   if (client)
@@ -211,7 +297,9 @@ void printTable(const DemoPorts& ports) {
     printRow("server", "inbound", "src", *server);
     printRow("server", "inbound", "dst", *server);
   }
-  if (!client || !server)
+  if (client && server)
+    printHttpTable(*client, *server, rates);
+  else
     std::printf("  (a proxy's /metrics did not answer)\n");
   std::fflush(stdout);
 }
@@ -248,12 +336,15 @@ int runDemo(const DemoOptions& options, const char* argv0) {
   const std::string dir = dirTemplate.data();
 
   std::unique_ptr<DemoEchoApp> app;
+  std::unique_ptr<DemoHttpApp> httpApp;
   try {
     app = std::make_unique<DemoEchoApp>(
         tcp::endpoint{boost::asio::ip::make_address(kLoopback), ports.app});
+    httpApp = std::make_unique<DemoHttpApp>(
+        tcp::endpoint{boost::asio::ip::make_address(kLoopback), ports.httpApp});
   } catch (const boost::system::system_error& error) {
-    std::cerr << "wasmesh demo: cannot listen on " << address(ports.app) << ": "
-              << error.code().message() << " (choose other ports with --base-port)\n";
+    std::cerr << "wasmesh demo: cannot listen on " << address(app ? ports.httpApp : ports.app)
+              << ": " << error.code().message() << " (choose other ports with --base-port)\n";
     return 1;
   }
 
@@ -284,6 +375,7 @@ int runDemo(const DemoOptions& options, const char* argv0) {
       ports.clientAdmin, "inbound:\n  listen: []\nroutes:\n" +
                              route("app", "outbound", ports.clientOutbound, ports.app) +
                              route("broken", "outbound", ports.clientBroken, ports.deadUpstream) +
+                             route("web", "outbound", ports.clientHttp, ports.httpApp) +
                              identityConfig(dir, kClientId, dir + "/web.token", ports) +
                              "discovery:\n  file: " + dir + "/discovery.yaml\n");
   ChildProcess server({exe, "proxy", "--config", dir + "/server.yaml"}, dir + "/server.log");
@@ -302,6 +394,8 @@ int runDemo(const DemoOptions& options, const char* argv0) {
       "  app %s  <-  server proxy (%s, mesh port %s)  <=mTLS=  client proxy (%s, route %s)\n"
       "  identity service https://%s (CA and tokens in %s), metrics http://%s/metrics\n"
       "  a second client route, %s, points at %s where nothing listens\n"
+      "  an HTTP app %s behind the same proxies, reached through client route %s: HTTP/1.1\n"
+      "    from the client, one shared HTTP/2 mTLS connection between the proxies\n"
       "  admin endpoints: client http://%s/metrics  server http://%s/metrics"
       "  (/live /ready /shutdown too)\n"
       "  logs: %s/{client,server,identity}.log\n"
@@ -309,23 +403,27 @@ int runDemo(const DemoOptions& options, const char* argv0) {
       address(ports.app).c_str(), kServerId, address(ports.serverInbound).c_str(), kClientId,
       address(ports.clientOutbound).c_str(), address(ports.identityService).c_str(), dir.c_str(),
       address(ports.identityAdmin).c_str(), address(ports.clientBroken).c_str(),
-      address(ports.deadUpstream).c_str(), address(ports.clientAdmin).c_str(),
+      address(ports.deadUpstream).c_str(), address(ports.httpApp).c_str(),
+      address(ports.clientHttp).c_str(), address(ports.clientAdmin).c_str(),
       address(ports.serverAdmin).c_str(), dir.c_str());
   std::fflush(stdout);
 
   bool allGood = true;
+  HttpRates rates;
   for (int round = 1; options.rounds == 0 || round <= options.rounds; ++round) {
     int echoed = 0;
     for (int i = 0; i < kConnectionsPerRound; ++i)
       echoed += echoOnce(ports.clientOutbound) ? 1 : 0;
     const bool deadClosed = deadUpstreamIsClosed(ports.clientBroken);
-    allGood = allGood && echoed == kConnectionsPerRound && deadClosed;
+    const auto http = httpRound(ports.clientHttp);
+    allGood = allGood && echoed == kConnectionsPerRound && deadClosed && http.wrong == 0;
     std::printf(
         "round %d: %d/%d echo conversations completed through both proxies over mTLS; "
-        "dead upstream %s\n",
+        "dead upstream %s; %d/%d HTTP requests answered as asked (%d of them 500 on purpose)\n",
         round, echoed, kConnectionsPerRound,
-        deadClosed ? "closed the client's connection, as it should" : "NOT closed");
-    printTable(ports);
+        deadClosed ? "closed the client's connection, as it should" : "NOT closed", http.answered,
+        kHttpRequestsPerRound, kHttpRequestsPerRound / kHttpFailEvery);
+    printTable(ports, rates);
     std::printf("\n");
     std::fflush(stdout);
     if (options.rounds != 0 && round == options.rounds)

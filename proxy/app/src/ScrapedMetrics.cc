@@ -7,6 +7,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace wasmesh::app {
@@ -137,6 +139,42 @@ std::string ScrapedMetrics::labelValue(const std::string& name, const std::strin
       return it->second;
   }
   return {};
+}
+
+std::optional<double> ScrapedMetrics::quantile(
+    const std::string& name, double q, const std::map<std::string, std::string>& match) const {
+  std::map<double, double> cumulative;  // upper bound -> observations at or below it
+  for (const auto& sample : samples_) {
+    if (sample.name != name + "_bucket" || !hasLabels(sample, match))
+      continue;
+    const auto le = sample.labels.find("le");
+    if (le == sample.labels.end())
+      continue;
+    try {
+      cumulative[le->second == "+Inf" ? std::numeric_limits<double>::infinity()
+                                      : std::stod(le->second)] += sample.value;
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  if (cumulative.empty() || cumulative.rbegin()->second <= 0)
+    return std::nullopt;
+  const double rank = q * cumulative.rbegin()->second;
+  double lowerBound = 0;
+  double lowerCount = 0;
+  for (const auto& [bound, count] : cumulative) {
+    if (count >= rank) {
+      // Past the last finite bound there is nothing to interpolate towards.
+      if (std::isinf(bound))
+        return lowerBound;
+      const double inBucket = count - lowerCount;
+      return inBucket <= 0 ? bound
+                           : lowerBound + (bound - lowerBound) * (rank - lowerCount) / inBucket;
+    }
+    lowerBound = bound;
+    lowerCount = count;
+  }
+  return lowerBound;
 }
 
 }  // namespace wasmesh::app

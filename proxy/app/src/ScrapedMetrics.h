@@ -36,6 +36,11 @@ class ScrapedMetrics {
   // The value of `label` on the first sample of `name` that matches; empty if none has it.
   std::string labelValue(const std::string& name, const std::string& label,
                          const std::map<std::string, std::string>& match = {}) const;
+  // The q-quantile of a histogram family's `<name>_bucket` samples that match, summed per
+  // bound and interpolated within a bucket as PromQL's histogram_quantile does; nullopt
+  // without observations.
+  std::optional<double> quantile(const std::string& name, double q,
+                                 const std::map<std::string, std::string>& match = {}) const;
 
  private:
   std::vector<Sample> samples_;
