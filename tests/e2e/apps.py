@@ -118,8 +118,12 @@ def h2_session(conn):
 
 class HelloHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        # /status/NNN answers NNN: failures on demand, for the success-rate checks.
+        status = 200
+        if self.path.startswith("/status/") and self.path[8:].isdigit():
+            status = int(self.path[8:])
         body = f"hello from {self.path}\n".encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -10,16 +10,19 @@ configuration (deploy/k8s/prometheus-scrape-config.yaml).
     node   (10.213.0.254)  identity service :8080, Prometheus, the kubelet's probes
       |  bridge
       +-- pod a "web" (shop/web, 10.213.0.1): a client application
-      +-- pod b "db"  (data/db,  10.213.0.2): an echo server on 8080, port named "echo"
+      +-- pod b "db"  (data/db,  10.213.0.2): an echo server on 8080, port named "echo",
+                                              and an HTTP server on 8081
 
 Debian's Prometheus is built without Kubernetes service discovery, so the scrape
 configuration's `kubernetes_sd_configs` is swapped for a file holding, for each pod, the
 targets and `__meta_kubernetes_*` labels Kubernetes discovery gives (role: pod: one target
 per container port, init containers included); its relabelling runs unchanged.
 
-Linkerd viz's HTTP queries (request rate, success rate, p99 latency from request_total,
-response_total and response_latency_ms) wait for the proxy's HTTP layer; the TCP ones are
-checked here. Needs root; otherwise the module prints "skipped: needs root" and skips.
+Linkerd viz's queries are checked through Prometheus: the TCP ones (connections, bytes, open
+connections per workload) and the HTTP golden signals (request rate, success rate, p99
+latency from request_total, response_total and response_latency_ms) for HTTP/1 requests
+that cross the mesh as HTTP/2. Needs root; otherwise the module prints "skipped: needs
+root" and skips.
 """
 
 import json
@@ -43,6 +46,7 @@ WEB_ID = f"spiffe://{TD}/ns/shop/sa/web"
 DB_ID = f"spiffe://{TD}/ns/data/sa/db"
 ECHO_PORT = 8080
 CHAT_PORT = 8083      # echoes each read at once: connections that stay open
+HTTP_PORT = 8081      # HelloHandler: 200, or the status /status/NNN asks for
 PAYLOAD = 100_000
 IDENTITY_PORT = 8080
 PROMETHEUS = "127.0.0.1:19090"
@@ -92,6 +96,10 @@ spec:
           image: db:1
           command: [{sys.executable}, -u, {pods.APPS}, serve, "{CHAT_PORT}", chat]
           ports: [{{name: chat, containerPort: {CHAT_PORT}}}]
+        - name: http
+          image: db:1
+          command: [{sys.executable}, -u, {pods.APPS}, serve, "{HTTP_PORT}", http]
+          ports: [{{name: http, containerPort: {HTTP_PORT}}}]
 """
 
 NET = None
@@ -381,6 +389,61 @@ class PrometheusTest(pods.PodTestCase):
             want = {key: value + connections * each for key, value in before[query].items()}
             with self.subTest(query=query):
                 self.prometheus.wait(query, want)
+
+    def test_http_golden_signals_per_workload(self):
+        """Linkerd viz's stat queries: success rate and request rate from response_total and
+        request_total, p99 from response_latency_ms, on both sides of the mesh."""
+        sides = (("inbound", "data", "db"), ("outbound", "shop", "web"))
+
+        def by_class(direction, namespace, deployment):
+            return (f'sum(response_total{{direction="{direction}", namespace="{namespace}", '
+                    f'deployment="{deployment}", tls="true"}}) by (classification)')
+
+        def send(paths):
+            before = {side: self.prometheus.query(by_class(*side)) for side in sides}
+            for path in paths:
+                answer = NET.a.http("GET", f"http://{NET.b.ipv4}:{HTTP_PORT}{path}")
+                self.expect(answer["status"] == (int(path[8:]) if "status" in path else 200),
+                            answer, f"the app's own status for {path}")
+            for side in sides:
+                want = dict(before[side])
+                for classification, count in (("success", paths.count("/ok")),
+                                              ("failure", len(paths) - paths.count("/ok"))):
+                    key = (("classification", classification),)
+                    want[key] = want.get(key, 0.0) + count
+                with self.subTest(side=side):
+                    self.prometheus.wait(by_class(*side), want)
+
+        # A first pair makes the series exist in Prometheus, so that the rates below see the
+        # second batch as an increase (a counter's first sample has no rate).
+        send(["/ok", "/status/500"])
+        send(["/ok"] * 8 + ["/status/500", "/status/503"])
+        for direction, namespace, deployment in sides:
+            selector = (f'direction="{direction}", namespace="{namespace}", '
+                        f'deployment="{deployment}"')
+            workload_key = (("deployment", deployment), ("namespace", namespace))
+            success_rate = self.prometheus.query(
+                f'sum(rate(response_total{{{selector}, classification="success"}}[1m])) '
+                f'by (namespace, deployment) / sum(rate(response_total{{{selector}}}[1m])) '
+                f'by (namespace, deployment)')
+            self.assertIn(workload_key, success_rate)
+            self.assertGreater(success_rate[workload_key], 0.5)
+            self.assertLess(success_rate[workload_key], 1.0)
+            request_rate = self.prometheus.query(
+                f'sum(rate(request_total{{{selector}}}[1m])) by (namespace, deployment)')
+            self.assertGreater(request_rate.get(workload_key, 0.0), 0.0)
+            p99 = self.prometheus.query(
+                f'histogram_quantile(0.99, sum(rate(response_latency_ms_bucket{{{selector}}}'
+                f'[1m])) by (le, namespace, deployment))')
+            self.assertIn(workload_key, p99)
+            self.assertGreater(p99[workload_key], 0.0)
+            self.assertLessEqual(p99[workload_key], 50_000.0)
+        # The client side names the service it called and the identity that answered.
+        authorities = self.prometheus.query(
+            'sum(request_total{direction="outbound", namespace="shop", deployment="web"}) '
+            'by (authority, server_id)')
+        self.assertIn((("authority", f"{NET.b.ipv4}:{HTTP_PORT}"), ("server_id", DB_ID)),
+                      authorities)
 
     def test_open_connections_per_workload(self):
         triggers = [os.path.join(STATE["dir"], f"release-{i}") for i in range(2)]
