@@ -476,9 +476,25 @@ int Http2Session::onBeginFrame(const nghttp2_frame_hd& header) {
       firstEmptyData = stream->takeFirstEmptyData();
   }
   const Http2FloodGuard::Frame frame{header.type, header.flags, header.length, header.stream_id};
-  if (const auto flood = floodGuard_.onFrame(frame, firstEmptyData, now))
+  if (const auto flood = floodGuard_.onFrame(frame, firstEmptyData, now)) {
     terminate(NGHTTP2_ENHANCE_YOUR_CALM, flood, ServerConnectionEnd::refused);
+    return 0;
+  }
+  if (role_ == Role::server)
+    judgeClosedStream(header);
   return 0;
+}
+
+void Http2Session::judgeClosedStream(const nghttp2_frame_hd& header) {
+  const bool known = nghttp2_session_find_stream(native(), header.stream_id) != nullptr;
+  switch (closedStreams_.judge(header.type, header.stream_id, known,
+                               nghttp2_session_get_last_proc_stream_id(native()))) {
+    case Http2ClosedStreams::Verdict::accept:
+      return;
+    case Http2ClosedStreams::Verdict::protocolError:
+      terminate(NGHTTP2_PROTOCOL_ERROR, CodecEvent::protocolError, ServerConnectionEnd::refused);
+      return;
+  }
 }
 
 int Http2Session::onFrameReceived(const nghttp2_frame& frame) {
@@ -544,6 +560,7 @@ int Http2Session::onFrameSent(const nghttp2_frame& frame) {
       }
       return 0;
     case NGHTTP2_RST_STREAM:
+      closedStreams_.noteOwnReset(frame.hd.stream_id);
       if (ownResets_.erase(frame.hd.stream_id) == 0) {
         // nghttp2 answered something the peer did wrong on that stream (RFC 9113 section
         // 5.4.2): counted, and held against the reset budget (the "MadeYouReset" variant).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "AsyncSignal.h"
+#include "Http2ClosedStreams.h"
 #include "Http2FloodGuard.h"
 #include "Http2Stream.h"
 #include "wasmesh/common/Error.h"
@@ -129,6 +130,8 @@ class Http2Session {
 
   // Callbacks, called through the trampolines in Http2Session.cc.
   int onBeginFrame(const nghttp2_frame_hd& header);
+  // Server: RFC 9113's answer to a frame on a stream nghttp2 no longer holds.
+  void judgeClosedStream(const nghttp2_frame_hd& header);
   int onFrameReceived(const nghttp2_frame& frame);
   int onDataChunk(std::int32_t streamId, std::span<const std::uint8_t> data);
   int onStreamClose(std::int32_t streamId, std::uint32_t errorCode);
@@ -149,6 +152,8 @@ class Http2Session {
   // Streams we reset ourselves: an RST_STREAM nghttp2 sends for any other stream answers
   // something the peer did wrong.
   std::unordered_set<std::int32_t> ownResets_;
+  // Server: frames on streams nghttp2 already forgot (closed, or reset by us).
+  Http2ClosedStreams closedStreams_;
 
   AsyncSignal writeSignal_;
   boost::asio::steady_timer watchdogTimer_;
