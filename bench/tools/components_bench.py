@@ -99,7 +99,7 @@ class Server:
                               f"http://127.0.0.1:{self.port}/hello"], capture_output=True,
                              check=True, timeout=60).stdout
         body, _, version = out.rpartition(b"\n")
-        return body + b"\n", version.decode()
+        return body, version.decode()
 
     def stop(self):
         try:
