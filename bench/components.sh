@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The component bench: `wasmesh wasm serve` against `jco serve` (Node) on the same wasi:http
 # components, both engines, and the C handler compiled natively; requests/s and p50/p99 (wrk),
-# start-up to the first answer, RSS, and the cost of an instantiation per request.
+# start-up to the first answer, RSS, and the cost of an instantiation per request; and
+# `wasm serve` over HTTP/2 (h2c, h2load), which jco serve does not speak.
 #
 #   bench/components.sh
 #
@@ -26,7 +27,7 @@ report=${BENCH_REPORT:-$here/reports/components-$(date +%F).md}
 log() { echo "component bench: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-for tool in python3 cmake clang wrk node git; do
+for tool in python3 cmake clang wrk h2load curl node git; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh bench)"
 done
 "$root/scripts/install-npm.sh" tests/fixtures/components

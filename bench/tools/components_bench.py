@@ -9,7 +9,9 @@ server (bench/components/native_hello.c). For each server, rounds interleaved: w
 requests/s and p50/p99 latency on GET /hello, the time from start to the first answer and
 that first request's own latency, and RSS after the load. Then component_bench's cost of
 one instantiation. Every answer is checked first, so a server that says something else
-cannot post a number. Writes a Markdown report.
+cannot post a number. The wasmesh servers are loaded over HTTP/2 too (h2c with prior
+knowledge, h2load, as many requests in flight as wrk keeps: connections x streams), in the
+same start as their wrk load; jco serve speaks HTTP/1 only. Writes a Markdown report.
 """
 import argparse
 import datetime
@@ -57,8 +59,9 @@ def tree_rss_kib(pid):
 
 
 class Server:
-    def __init__(self, label, component, command):
+    def __init__(self, label, component, command, http2=False):
         self.label, self.component, self.command = label, component, command
+        self.http2 = http2
 
     def start(self):
         """Starts it; (seconds until the first answer, that first request's seconds)."""
@@ -90,6 +93,14 @@ class Server:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/hello", timeout=60) as answer:
             return answer.read()
 
+    def get_h2(self):
+        """GET /hello over h2c with prior knowledge (curl); the body, and the HTTP version."""
+        out = subprocess.run(["curl", "-sS", "--http2-prior-knowledge", "-w", "\n%{http_version}",
+                              f"http://127.0.0.1:{self.port}/hello"], capture_output=True,
+                             check=True, timeout=60).stdout
+        body, _, version = out.rpartition(b"\n")
+        return body, version.decode()
+
     def stop(self):
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -120,6 +131,28 @@ def wrk(port, seconds, connections, threads):
             "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
+def h2load(port, seconds, clients, streams):
+    """h2load over h2c: requests/s, mean and max latency (ms; h2load 1.52 prints no
+    percentiles), and the requests that failed or were not 2xx."""
+    out = subprocess.run(
+        ["h2load", f"-c{clients}", f"-m{streams}", f"-D{seconds}", "--warm-up-time=2",
+         f"http://127.0.0.1:{port}/hello"], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    done = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                     r"(\d+) failed, (\d+) errored", out)
+    codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    timing = re.search(r"time for request:\s+([\d.]+)(us|ms|s)\s+([\d.]+)(us|ms|s)\s+"
+                       r"([\d.]+)(us|ms|s)", out)
+    if not (done and codes and timing):
+        raise RuntimeError(f"h2load's output not understood:\n{out}")
+    return {"rps": rate,
+            "mean": float(timing.group(5)) * UNITS[timing.group(6)],
+            "max": float(timing.group(3)) * UNITS[timing.group(4)],
+            "errors": int(done.group(5)) + int(done.group(6)) + sum(
+                int(codes.group(i)) for i in (2, 3, 4)),
+            "requests": int(done.group(4))}
+
+
 def instantiation_costs(component_bench):
     out = subprocess.run([component_bench, "--benchmark_filter=instantiate_http",
                           "--benchmark_format=json", "--benchmark_min_time=2"],
@@ -146,6 +179,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--h2-clients", type=int, default=4,
+                        help="h2load connections; each keeps connections/h2-clients streams")
     parser.add_argument("--report", required=True)
     parser.add_argument("--command", default="bench/components.sh")
     parser.add_argument("--commit", default="")
@@ -159,14 +194,16 @@ def main():
         for engine in ("v8", "wabt"):
             servers.append(Server(f"wasmesh wasm serve ({engine})", component,
                                   [args.wasmesh, "wasm", "serve", "--engine", engine, "--listen",
-                                   "127.0.0.1:{port}", path]))
+                                   "127.0.0.1:{port}", path], http2=True))
         servers.append(Server("jco serve (Node)", component,
                               [*jco, "serve", "--isolate-requests", "instance", "--host",
                                "127.0.0.1", "--port", "{port}", path]))
         if component == "http_hello":
             servers.append(Server("native C (epoll)", component, [args.native, "{port}"]))
 
-    results = {id(server): {"runs": [], "ready": [], "first": [], "rss": []} for server in servers}
+    results = {id(server): {"runs": [], "ready": [], "first": [], "rss": [], "h2": []}
+               for server in servers}
+    h2_streams = max(args.connections // args.h2_clients, 1)
     for round_index in range(args.rounds):
         order = servers if round_index % 2 == 0 else list(reversed(servers))
         for server in order:
@@ -180,6 +217,13 @@ def main():
                 result["ready"].append(ready)
                 result["first"].append(first)
                 result["rss"].append(tree_rss_kib(server.process.pid))
+                if server.http2:
+                    body, version = server.get_h2()
+                    if (body, version) != (EXPECTED[server.component], "2"):
+                        raise RuntimeError(f"{server.label} over h2c answered {body!r} "
+                                           f"(HTTP version {version})")
+                    result["h2"].append(h2load(server.port, args.seconds, args.h2_clients,
+                                               h2_streams))
             finally:
                 server.stop()
     log("instantiation (component_bench)")
@@ -223,6 +267,26 @@ def main():
                 f"{r['first'] * 1e3:.1f} | {r['rss'] / 1024:.0f} | "
                 f"{', '.join(str(v) for v in r['all'])} |")
         lines.append("")
+    lines += ["## HTTP/2 (h2c with prior knowledge), wasmesh only", "",
+              f"Load: `h2load -c{args.h2_clients} -m{h2_streams} -D{args.seconds} "
+              "--warm-up-time=2 http://127.0.0.1:PORT/hello`: as many requests in flight as "
+              "wrk's connections above, on fewer connections; run right after the wrk load, on "
+              "the same server. jco serve speaks HTTP/1 only. h2load 1.52 prints the mean and "
+              "the maximum latency, not percentiles.", "",
+              "| component | server | requests/s | vs its HTTP/1 (wrk) | mean ms | max ms | "
+              "failed or non-2xx | requests/s per round |",
+              "|---|---|---|---|---|---|---|---|"]
+    for server in servers:
+        h2_runs = results[id(server)]["h2"]
+        if not h2_runs:
+            continue
+        rps = median([r["rps"] for r in h2_runs])
+        lines.append(
+            f"| {server.component} | {server.label} | {rps:.0f} | "
+            f"{rps / row(server)['rps']:.2f}x | {median([r['mean'] for r in h2_runs]):.2f} | "
+            f"{median([r['max'] for r in h2_runs]):.2f} | {sum(r['errors'] for r in h2_runs)} | "
+            f"{', '.join(str(round(r['rps'])) for r in h2_runs)} |")
+    lines.append("")
     lines += ["## Instantiation per request", "",
               "component_bench (Google Benchmark, `--benchmark_min_time=2`): one instantiation of "
               "the prepared component with the host state `wasm serve` gives it; `wasm serve` "

@@ -330,16 +330,6 @@ class ServeBoundsGuests(unittest.TestCase):
         finally:
             served.stop()
 
-    def test_http2_prior_knowledge_is_refused_until_the_codec_lands(self):
-        served = WasmServe(fixture("http_handler"))
-        try:
-            with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
-                client.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
-                self.assertEqual(client.recv(100), b"")
-            self.assertEqual(request(served.port, "GET", "/hello")[2], b"hello from js\n")
-        finally:
-            served.stop()
-
     def test_outgoing_requests_need_a_grant(self):
         upstream = Upstream()
         served = WasmServe(fixture("http_handler"))

@@ -2,29 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <ostream>
 #include <thread>
 
 #include "Logging.h"
+#include "ServeConnection.h"
 #include "wasmesh/common/ValueParsers.h"
 #include "wasmesh/proxy/AdminServer.h"
 #include "wasmesh/proxy/ListenerSocket.h"
-#include "wasmesh/proxy/PlainStream.h"
 #include "wasmesh/proxy/Worker.h"
 #include "wasmesh/proxy/component/ComponentHandler.h"
 #include "wasmesh/proxy/component/OutgoingHttpClient.h"
-#include "wasmesh/proxy/http/Http1ServerConnection.h"
 #include "wasmesh/proxy/http/HttpMetrics.h"
 #include "wasmesh/wasm/component/ComponentDecoder.h"
 #include "wasmesh/wasm/component/ComponentLinker.h"
@@ -44,92 +44,36 @@ constexpr auto kDefaultTimeout = std::chrono::seconds(30);
 // How long requests in flight may take to finish after SIGTERM before the process exits.
 constexpr auto kGracePeriod = std::chrono::seconds(10);
 
-// Codec refusals (malformed requests, floods) counted as the proxy counts them.
+// How long the aborted stragglers get to unwind before the process exits.
+constexpr auto kAbortSettleTime = std::chrono::seconds(1);
+constexpr auto kDrainPollInterval = std::chrono::milliseconds(50);
+
+// Codec refusals (malformed requests, floods) counted as the proxy counts them, under the
+// protocol of the codec that saw them.
 class CodecCounter final : public proxy::http::CodecObserver {
  public:
-  explicit CodecCounter(proxy::http::HttpWorkerMetrics& metrics) : metrics_(metrics) {}
+  CodecCounter(proxy::http::HttpWorkerMetrics& metrics, proxy::http::Version version)
+      : metrics_(metrics), version_(version) {}
   void onEvent(proxy::http::CodecEvent event) override {
-    metrics_.codecEvent(proxy::Direction::inbound, proxy::http::Version::http11, event);
+    metrics_.codecEvent(proxy::Direction::inbound, version_, event);
   }
 
  private:
   proxy::http::HttpWorkerMetrics& metrics_;
+  proxy::http::Version version_;
 };
 
-// One worker's share: its thread, its listener, its codec metrics.
+// One worker's share: its thread, its listener, its codec metrics, what its connections share.
 struct ServeWorker {
   std::unique_ptr<proxy::Worker> worker;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor;
   std::unique_ptr<proxy::http::HttpWorkerMetrics> metrics;
-  std::unique_ptr<CodecCounter> codec;
+  std::unique_ptr<CodecCounter> http1Codec;
+  std::unique_ptr<CodecCounter> http2Codec;
+  ServeConnection::Context connections;
 };
 
-// Requests being served, over all workers: what a stop waits for.
-using InFlight = std::atomic<std::size_t>;
-
-constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-enum class Protocol { http1, http2, none };
-
-// The client's protocol, from its first bytes (kept in `read` for the codec): HTTP/2 prior
-// knowledge when they are the connection preface, HTTP/1 as soon as they cannot be. `none`
-// when the client sends nothing in time or goes away.
-boost::asio::awaitable<Protocol> sniff(proxy::ByteStream& stream, std::vector<std::uint8_t>& read,
-                                       std::chrono::milliseconds timeout) {
-  using boost::asio::experimental::awaitable_operators::operator||;
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, timeout);
-  std::array<std::uint8_t, kHttp2Preface.size()> buffer{};
-  while (read.size() < kHttp2Preface.size()) {
-    boost::system::error_code error;
-    const std::size_t got =
-        stream.readSome(std::span(buffer).first(kHttp2Preface.size() - read.size()), error);
-    if (error == boost::asio::error::would_block) {
-      auto woken = co_await (stream.waitToRead() || timer.async_wait(kNoThrow));
-      if (woken.index() == 1)
-        co_return Protocol::none;
-      continue;
-    }
-    if (error || got == 0)
-      co_return read.empty() ? Protocol::none : Protocol::http1;
-    read.insert(read.end(), buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(got));
-    if (!std::equal(read.begin(), read.end(), kHttp2Preface.begin()))
-      co_return Protocol::http1;
-  }
-  co_return Protocol::http2;
-}
-
-boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket,
-                                             ServeWorker& worker, ComponentHandler& handler,
-                                             const proxy::http::HttpSettings& settings,
-                                             InFlight& inFlight) {
-  boost::system::error_code ignored;
-  socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-  proxy::PlainStream stream(socket);
-  std::vector<std::uint8_t> read;
-  const Protocol protocol = co_await sniff(stream, read, settings.requestHeaderTimeout);
-  if (protocol == Protocol::none)
-    co_return;
-  if (protocol == Protocol::http2) {
-    // HTTP/2 arrives with the proxy's HTTP/2 server codec; until then the client is told
-    // the connection is over (its h2c prior knowledge cannot fall back to HTTP/1).
-    spdlog::debug("HTTP/2 prior knowledge from {}: not served yet",
-                  formatSocketAddress(socket.remote_endpoint(ignored)));
-    co_return;
-  }
-  proxy::http::Http1ServerConnection connection(stream, settings, *worker.codec, read);
-  const std::size_t shard = worker.worker->index();
-  co_await connection.serve(
-      [&handler, &inFlight,
-       shard](proxy::http::ServerStream& request) -> boost::asio::awaitable<void> {
-        ++inFlight;
-        co_await handler.serve(request, shard);
-        --inFlight;
-      });
-}
-
-boost::asio::awaitable<void> acceptLoop(ServeWorker& worker, ComponentHandler& handler,
-                                        const proxy::http::HttpSettings& settings,
-                                        InFlight& inFlight) {
+boost::asio::awaitable<void> acceptLoop(ServeWorker& worker) {
   boost::asio::steady_timer backoff(worker.acceptor->get_executor());
   while (worker.acceptor->is_open()) {
     auto [error, socket] = co_await worker.acceptor->async_accept(kNoThrow);
@@ -143,10 +87,85 @@ boost::asio::awaitable<void> acceptLoop(ServeWorker& worker, ComponentHandler& h
       continue;
     }
     boost::asio::co_spawn(worker.acceptor->get_executor(),
-                          serveConnection(std::move(socket), worker, handler, settings, inFlight),
+                          ServeConnection::run(std::move(socket), worker.connections),
                           boost::asio::detached);
   }
 }
+
+// SIGTERM or SIGINT: no new connections, the open ones drained (HTTP/2 GOAWAY, HTTP/1
+// `Connection: close`) and given the grace period, then reset; a second signal resets them
+// at once. Runs on the main context, which runs out of work when the drain is over.
+class Shutdown {
+ public:
+  Shutdown(boost::asio::io_context& context, std::vector<ServeWorker>& workers,
+           const std::atomic<std::size_t>& open, std::function<void()> onEnd)
+      : signals_(context, SIGTERM, SIGINT),
+        timer_(context),
+        workers_(workers),
+        open_(open),
+        onEnd_(std::move(onEnd)) {}
+
+  bool draining() const { return deadline_.has_value(); }
+
+  void awaitSignal() {
+    signals_.async_wait([this](const boost::system::error_code& error, int signal) {
+      if (error)
+        return;
+      const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (deadline_) {
+        spdlog::warn("second {}: ending the drain now, resetting {} connections", name,
+                     open_.load());
+        deadline_ = std::chrono::steady_clock::now();
+        poll();
+        return;
+      }
+      spdlog::info("{}: stopping; draining {} connections, grace period {} s", name, open_.load(),
+                   kGracePeriod.count());
+      deadline_ = std::chrono::steady_clock::now() + kGracePeriod;
+      for (auto& worker : workers_) {
+        boost::asio::post(worker.worker->context(), [&worker] {
+          boost::system::error_code ignored;
+          worker.acceptor->close(ignored);
+          worker.connections.draining = true;
+          worker.worker->drainAll();
+        });
+      }
+      awaitSignal();
+      poll();
+    });
+  }
+
+ private:
+  void poll() {
+    const auto now = std::chrono::steady_clock::now();
+    if (open_.load() == 0 || (aborted_ && now >= *deadline_ + kAbortSettleTime)) {
+      boost::system::error_code ignored;
+      signals_.cancel(ignored);
+      timer_.cancel();
+      onEnd_();
+      return;
+    }
+    if (!aborted_ && now >= *deadline_) {
+      aborted_ = true;
+      spdlog::warn("grace period over: resetting {} connections", open_.load());
+      for (auto& worker : workers_)
+        boost::asio::post(worker.worker->context(), [&worker] { worker.worker->abortAll(); });
+    }
+    timer_.expires_after(kDrainPollInterval);
+    timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error)
+        poll();
+    });
+  }
+
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer timer_;
+  std::vector<ServeWorker>& workers_;
+  const std::atomic<std::size_t>& open_;
+  std::function<void()> onEnd_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool aborted_ = false;
+};
 
 std::vector<std::pair<std::string, std::string>> keyValues(const std::vector<std::string>& list) {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -251,6 +270,7 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
   metrics::Registry registry(workerCount + 1);
   proxy::http::HttpMetrics httpMetrics(registry);
   ComponentMetrics componentMetrics(registry, name, pool);
+  const ServeProtocolMetrics protocolMetrics(registry);
   ComponentHandler::Options handlerOptions;
   handlerOptions.timeout = timeout;
   handlerOptions.onFailure = [](const proxy::http::RequestHead& head, const GuestOutcome& outcome) {
@@ -260,6 +280,12 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
   ComponentHandler handler(pool, componentMetrics, handlerOptions);
 
   boost::asio::io_context mainContext{1};
+  std::atomic<std::size_t> open{0};
+  std::optional<proxy::AdminServer> admin;
+  Shutdown shutdown(mainContext, workers, open, [&admin] {
+    if (admin)
+      admin->close();
+  });
   boost::asio::ip::tcp::endpoint bound = endpoint;
   for (auto& worker : workers) {
     auto acceptor = proxy::openListenerSocket(worker.worker->context(), bound);
@@ -273,11 +299,19 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
     worker.acceptor = std::make_unique<boost::asio::ip::tcp::acceptor>(std::move(*acceptor));
     worker.metrics =
         std::make_unique<proxy::http::HttpWorkerMetrics>(httpMetrics, worker.worker->index());
-    worker.codec = std::make_unique<CodecCounter>(*worker.metrics);
+    worker.http1Codec =
+        std::make_unique<CodecCounter>(*worker.metrics, proxy::http::Version::http11);
+    worker.http2Codec =
+        std::make_unique<CodecCounter>(*worker.metrics, proxy::http::Version::http2);
+    worker.connections = ServeConnection::Context{
+        worker.worker.get(), &handler,
+        &settings,           {worker.http1Codec.get(), worker.http2Codec.get()},
+        &protocolMetrics,    &open};
   }
-  std::optional<proxy::AdminServer> admin;
   if (options.admin) {
-    admin.emplace(mainContext, registry, proxy::AdminServer::Hooks{[] { return true; }, {}});
+    // Not ready while draining, as the proxy's readiness.
+    admin.emplace(mainContext, registry,
+                  proxy::AdminServer::Hooks{[&shutdown] { return !shutdown.draining(); }, {}});
     auto adminBound = admin->listen(*parseSocketAddress(*options.admin));
     if (!adminBound) {
       err << "--admin: cannot listen on " << *options.admin << ": " << adminBound.error().message()
@@ -286,10 +320,8 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
     }
     spdlog::info("admin listening on {}", formatSocketAddress(*adminBound));
   }
-  InFlight inFlight{0};
   for (auto& worker : workers) {
-    boost::asio::co_spawn(worker.worker->context(), acceptLoop(worker, handler, settings, inFlight),
-                          boost::asio::detached);
+    boost::asio::co_spawn(worker.worker->context(), acceptLoop(worker), boost::asio::detached);
     worker.worker->start();
   }
   spdlog::info("serve listening on {}", formatSocketAddress(bound));
@@ -297,28 +329,16 @@ int serveComponent(const WasmOptions& options, std::ostream& err) {
       "wasmesh wasm serve ready: {} on {} ({} guest threads, {} instances ready, {} ms to start)",
       name, options.engine, poolOptions.threads, pool.readyInstances(), startup.count());
 
-  boost::asio::signal_set signals(mainContext, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& error, int signal) {
-    if (error)
-      return;
-    spdlog::info("{}: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    for (auto& worker : workers) {
-      boost::asio::post(worker.worker->context(), [&worker] {
-        boost::system::error_code ignored;
-        worker.acceptor->close(ignored);
-      });
-    }
-    if (admin)
-      admin->close();
-  });
+  shutdown.awaitSignal();
   mainContext.run();
-  // Requests in flight finish (their timeout bounds them) within the grace period.
-  const auto deadline = std::chrono::steady_clock::now() + kGracePeriod;
-  while (inFlight.load() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   pool.stop();
-  for (auto& worker : workers)
+  for (auto& worker : workers) {
     worker.worker->stop();
+    worker.acceptor.reset();
+    // Connections still suspended go with their worker's context, now, while what they refer
+    // to (the connection count, the handler, the settings) is alive.
+    worker.worker.reset();
+  }
   std::uint64_t failed = 0;
   for (std::size_t i = 1; i <= static_cast<std::size_t>(proxy::component::GuestResult::cancelled);
        ++i)
