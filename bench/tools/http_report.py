@@ -512,6 +512,15 @@ def main():
                         f"own instead of riding the shared HTTP/2 connection (a client connection "
                         f"silent for 100 ms after connecting to a meshed detect port is taken "
                         f"for a server-first protocol's).")
+                rounds_run = sum(1 for r in range(1, run.rounds + 1) if run.mesh(t, r))
+                accepted = sums.get("b_mesh_conns")
+                if accepted is not None and rounds_run and accepted > int(workers) * rounds_run:
+                    mesh_notes.append(
+                        f"wasmesh B accepted {fmt(accepted)} mesh connections over {rounds_run} "
+                        f"runs of {int(meta.get('warmup', 0)) + int(meta.get('rate_seconds', 0))} s, "
+                        f"where A's {workers} workers need one shared HTTP/2 connection each: A "
+                        f"closed busy connections and made new ones (each a full mutual TLS "
+                        f"handshake) during the runs. See bench/README.md (HTTP, findings).")
             else:
                 text = (f"A / B `CumReq`: {fmt(sums.get('a_requests'))} / "
                         f"{fmt(sums.get('b_requests'))} (CumReq also counts this script's own stats-socket reads); "
