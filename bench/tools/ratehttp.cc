@@ -90,16 +90,18 @@ long number(int argc, char** argv, std::string_view name, long fallback) {
 struct Connection {
   int fd = -1;
   bool busy = false;
-  Nanos due = 0;      // when the request in flight was due
-  Nanos sent = 0;     // when it was written
+  Nanos due = 0;   // when the request in flight was due
+  Nanos sent = 0;  // when it was written
   bool measured = false;
-  std::string in;     // response bytes so far
+  std::string in;  // response bytes so far
 };
 
 class Generator {
  public:
   Generator(sockaddr_in target, std::string request, long expectBytes, Nanos timeout)
-      : target_(target), request_(std::move(request)), expectBytes_(expectBytes),
+      : target_(target),
+        request_(std::move(request)),
+        expectBytes_(expectBytes),
         timeout_(timeout) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -333,7 +335,8 @@ int main(int argc, char** argv) {
     usage();
   sockaddr_in target{};
   target.sin_family = AF_INET;
-  target.sin_port = htons(static_cast<std::uint16_t>(std::stoi(std::string(hostPort.substr(colon + 1)))));
+  target.sin_port =
+      htons(static_cast<std::uint16_t>(std::stoi(std::string(hostPort.substr(colon + 1)))));
   if (inet_pton(AF_INET, std::string(hostPort.substr(0, colon)).c_str(), &target.sin_addr) != 1)
     usage();
   const long rate = number(argc, argv, "--rate", 0);
@@ -369,8 +372,8 @@ int main(int argc, char** argv) {
       static_cast<int>(hostPort.size()), hostPort.data(), rate, seconds, connections, lat.size(),
       static_cast<unsigned long long>(generator.errors),
       static_cast<double>(lat.size()) / static_cast<double>(seconds), percentileUs(lat, 50),
-      percentileUs(lat, 90), percentileUs(lat, 99), percentileUs(lat, 99.9),
-      percentileUs(lat, 100), mean, percentileUs(generator.service, 50),
-      percentileUs(generator.service, 99), static_cast<unsigned long long>(generator.late));
+      percentileUs(lat, 90), percentileUs(lat, 99), percentileUs(lat, 99.9), percentileUs(lat, 100),
+      mean, percentileUs(generator.service, 50), percentileUs(generator.service, 99),
+      static_cast<unsigned long long>(generator.late));
   return generator.errors == 0 ? 0 : 3;
 }
