@@ -59,6 +59,10 @@ std::shared_ptr<UpstreamConnection> UpstreamPool::findAvailable(const UpstreamKe
       if (http1->idleButDead())
         continue;
     }
+    // Handed out: not idle. The sweep only sees a connection between requests, so without
+    // this a connection busy with short requests looked idle and was closed (and its TLS
+    // handshake made again) every few seconds.
+    entry.idleSince = Clock::now();
     return entry.connection;
   }
   std::erase_if(list, [](const Entry& entry) { return entry.connection->closed(); });

@@ -13,6 +13,7 @@
 #include "wasmesh/metrics/ProcessCollector.h"
 #include "wasmesh/proxy/DescriptorBudget.h"
 #include "wasmesh/proxy/ListenerSocket.h"
+#include "wasmesh/proxy/MeteredStream.h"
 #include "wasmesh/proxy/http/Http2ClientConnection.h"
 #include "wasmesh/proxy/http/OwnedByteStream.h"
 #include "wasmesh/proxy/http/UpstreamConnector.h"
@@ -130,6 +131,35 @@ http::UpstreamPool::Http2Factory http2ClientFactory(http::CodecObserver& observe
       };
 }
 
+// Counts every connection a pool makes in the tcp_* families (the connected side), labelled
+// as the relay labels its upstream connections: the mesh peer's identity, or why none.
+http::Connector meteredConnector(http::Connector inner, TcpMetrics& tcp, Direction direction,
+                                 std::size_t shard, const DiscoveryFile* discovery) {
+  return [inner = std::move(inner), &tcp, direction, shard, discovery](const http::UpstreamKey& key)
+             -> boost::asio::awaitable<
+                 boost::system::result<http::ConnectedStream, http::ConnectFailure>> {
+    auto connected = co_await inner(key);
+    if (!connected)
+      co_return connected;
+    TcpSideLabels labels{
+        direction,
+        Peer::dst,
+        key.endpoint,
+        direction == Direction::inbound ? "loopback" : "not_provided_by_service_discovery",
+        std::nullopt,
+        std::nullopt};
+    if (key.mesh) {
+      labels.target = {key.endpoint.address(), key.meshTargetPort};
+      const auto table = discovery != nullptr ? discovery->current() : nullptr;
+      if (const auto* destination = table ? table->lookup(key.endpoint.address()) : nullptr)
+        labels.peerIdentity = destination->identity.toString();
+    }
+    connected->stream =
+        std::make_unique<MeteredStream>(std::move(connected->stream), tcp.side(labels, shard));
+    co_return connected;
+  };
+}
+
 }  // namespace
 
 ProxyRuntime::HttpWorker::HttpWorker(ProxyRuntime& runtime, Worker& worker)
@@ -138,13 +168,17 @@ ProxyRuntime::HttpWorker::HttpWorker(ProxyRuntime& runtime, Worker& worker)
       outboundUpstreamEvents(metrics, Direction::outbound, http::Version::http2),
       inboundPool(
           worker.context().get_executor(), runtime.inboundHttp_,
-          http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
-                                      runtime.config_.inbound.connectTimeout),
+          meteredConnector(
+              http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
+                                          runtime.config_.inbound.connectTimeout),
+              runtime.tcpMetrics_, Direction::inbound, worker.index(), runtime.discovery_.get()),
           http2ClientFactory(inboundUpstreamEvents)),
       outboundPool(
           worker.context().get_executor(), runtime.outboundHttp_,
-          http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
-                                      runtime.config_.outbound.connectTimeout),
+          meteredConnector(
+              http::makeUpstreamConnector(runtime.identityStore_.get(), runtime.discovery_.get(),
+                                          runtime.config_.outbound.connectTimeout),
+              runtime.tcpMetrics_, Direction::outbound, worker.index(), runtime.discovery_.get()),
           http2ClientFactory(outboundUpstreamEvents)),
       services{inboundPool, outboundPool, metrics, runtime.inboundHttp_, runtime.outboundHttp_},
       sweepTimer(worker.context()) {}

@@ -13,6 +13,7 @@
 #include "wasmesh/proxy/HttpHandoff.h"
 #include "wasmesh/proxy/MeshClientConnector.h"
 #include "wasmesh/proxy/MeshServerAcceptor.h"
+#include "wasmesh/proxy/MeteredStream.h"
 #include "wasmesh/proxy/OriginalDestination.h"
 #include "wasmesh/proxy/PlainStream.h"
 #include "wasmesh/proxy/SocketOptions.h"
@@ -352,7 +353,9 @@ boost::asio::awaitable<void> TcpProxyConnection::servePlainHttp(
                                 http::upstreamVersionFor(traffic, route.connectTo.port(), version),
                                 false, 0};
     auto socket = std::make_unique<boost::asio::ip::tcp::socket>(std::move(server_));
-    auto stream = std::make_unique<PlainStream>(*socket);
+    auto stream = std::make_unique<MeteredStream>(
+        std::make_unique<PlainStream>(*socket),
+        services_.metrics.side(serverLabels(route), services_.worker.index()));
     services_.http->pool(role_.direction)
         .adopt(key, http::ConnectedStream{std::move(socket), std::move(stream)});
   }
