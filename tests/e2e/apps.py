@@ -1,5 +1,6 @@
 """The applications of the e2e pods, run inside a network namespace with
-`ip netns exec NS python3 apps.py ...`. Standard library only.
+`ip netns exec NS python3 apps.py ...`. Standard library only, but for the gRPC
+modes (Debian's python3-grpcio).
 
   serve PORT MODE [ADDRESSES]
                     listen on [::]:PORT (dual stack, so loopback and the pod's addresses
@@ -34,6 +35,13 @@
   idle HOST PORT    connect, send "ping", read the echo (a "chat" server), print "ready",
                     then wait without sending until the connection ends; print
                     "closed <errno name or eof> <seconds>".
+  http-many URL N   N GET requests at once, each on its own connection; print the JSON list
+                    of {"status", "body"} (status 0 and "error" when one failed).
+  grpc-serve PORT   a gRPC server (Debian's python3-grpcio) on [::]:PORT with raw-bytes
+                    methods: /test.Service/Echo answers "echo:" + its request,
+                    /test.Service/Fail fails with the status code its request names.
+  grpc TARGET METHOD REQUEST
+                    one unary call; print JSON {"code": status name, "reply": text}.
 """
 
 import errno
@@ -357,6 +365,59 @@ def tls(host, port, ca, cert_dir, sni, max_version, header_hex):
     print(json.dumps(result))
 
 
+def http_many(url, count):
+    results = [None] * count
+
+    def one(index):
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(url, timeout=CLIENT_TIMEOUT) as response:
+                results[index] = {"status": response.status,
+                                  "body": response.read().decode("utf-8", "replace")}
+        except urllib.error.HTTPError as error:
+            results[index] = {"status": error.code, "body": ""}
+        except OSError as error:
+            results[index] = {"status": 0, "body": "", "error": str(error)}
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(results))
+
+
+def grpc_serve(port):
+    import grpc  # python3-grpcio: only the gRPC modes need it
+    from concurrent import futures
+
+    def echo(request, context):
+        return b"echo:" + request
+
+    def fail(request, context):
+        context.abort(getattr(grpc.StatusCode, request.decode()), "asked to fail")
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Service", {
+        "Echo": grpc.unary_unary_rpc_method_handler(echo),
+        "Fail": grpc.unary_unary_rpc_method_handler(fail)}),))
+    server.add_insecure_port(f"[::]:{port}")
+    server.start()
+    print(f"listening {port}", flush=True)
+    server.wait_for_termination()
+
+
+def grpc_call(target, method, request):
+    import grpc
+    with grpc.insecure_channel(target) as channel:
+        try:
+            reply = channel.unary_unary(f"/test.Service/{method}")(request.encode(),
+                                                                   timeout=CLIENT_TIMEOUT)
+            print(json.dumps({"code": "OK", "reply": reply.decode()}))
+        except grpc.RpcError as error:
+            print(json.dumps({"code": error.code().name, "reply": error.details()}))
+
+
 def main(argv):
     command = argv[1]
     if command == "serve":
@@ -373,6 +434,12 @@ def main(argv):
         http(argv[2], argv[3])
     elif command == "idle":
         idle(argv[2], int(argv[3]))
+    elif command == "http-many":
+        http_many(argv[2], int(argv[3]))
+    elif command == "grpc-serve":
+        grpc_serve(int(argv[2]))
+    elif command == "grpc":
+        grpc_call(argv[2], argv[3], argv[4])
     else:
         raise SystemExit(f"unknown command {command}")
 
