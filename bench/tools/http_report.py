@@ -353,8 +353,8 @@ def main():
         w("What each proxies to: **wasmesh** serves the detected HTTP/2 preface with its HTTP/2 "
           "codec and, since the route's port is in no port class and the client spoke h2, "
           "sends the requests as HTTP/2 over a shared h2c connection to the upstream's h2c "
-          "port (`h2→h2`; it has no setting to turn h2 into HTTP/1.1 upstream on a detected "
-          "port). **haproxy** (`bind ... proto h2`) is measured both ways from one process: "
+          "port (`h2→h2`; listing the upstream port in `outbound.http1_ports` would send "
+          "HTTP/1.1 instead, not measured here). **haproxy** (`bind ... proto h2`) is measured both ways from one process: "
           "to the upstream's HTTP/1.1 port over pooled keep-alive connections (`h2→h1`) and "
           "to its h2c port (`server ... proto h2`, `h2→h2`). **nginx** 1.22 (`listen ... "
           "http2` on a plaintext port serves h2c with prior knowledge) can proxy only "
@@ -499,9 +499,9 @@ def main():
                         f"{fmt(sums.get('a_requests_tls'))}; B `request_total{{direction=\"inbound\","
                         f"tls=\"true\",client_id=...web}}`: {fmt(sums.get('b_requests_tls'))}; mesh "
                         f"connections B accepted (`tcp_open_total{{direction=\"inbound\",tls=\"true\"}}`): "
-                        f"{fmt(sums.get('b_mesh_conns'))}, of which A relayed opaquely "
-                        f"(`tcp_open_total{{direction=\"outbound\",peer=\"dst\",tls=\"true\"}}`; A "
-                        f"does not count its shared HTTP/2 connections there): "
+                        f"{fmt(sums.get('b_mesh_conns'))}; mesh connections A opened "
+                        f"(`tcp_open_total{{direction=\"outbound\",peer=\"dst\",tls=\"true\"}}`: "
+                        f"its pooled HTTP/2 ones, and any client connection relayed on its own): "
                         f"{fmt(sums.get('a_mesh_conns'))}; HTTP errors A+B: "
                         f"{fmt((sums.get('a_errors') or 0) + (sums.get('b_errors') or 0))}")
                 if sums.get("a_requests_tls") is not None and sums["a_requests_tls"] != sent:
