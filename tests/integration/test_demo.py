@@ -22,7 +22,8 @@ class DemoTest(unittest.TestCase):
         # proxy's pooled HTTP/2 mesh connection (5 s idle limit: usually one for both rounds,
         # two on a slow machine; it may still be open).
         rows = re.findall(r"client\s+outbound\s+src\s+(\d+)\s+(\d+)\s+(\d+)", result.stdout)
-        self.assertEqual(rows[-1], ("20", "0", "0"))
+        # The round's HTTP client connection may not be seen closed yet at the scrape.
+        self.assertIn(rows[-1], (("20", "0", "0"), ("20", "1", "0")))
         self.assertRegex(result.stdout, r"client\s+outbound\s+dst\s+(19\s+[01]|20\s+[0-2])\s+2\s+"
                          r"\d+\s+\d+\s+true\s+spiffe://cluster.local/ns/demo/sa/db\n")
         self.assertRegex(result.stdout, r"server\s+inbound\s+src\s+(19\s+[01]|20\s+[0-2])\s+2\s+"
