@@ -7,6 +7,7 @@ IPv6 where the family matters."""
 
 import http.client
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -342,6 +343,26 @@ class HttpProxyTest(unittest.TestCase):
                                  f"http://{host}:{port}/curl"], capture_output=True, timeout=10)
         self.assertIn(b"hello from /curl", result.stdout)
         self.assertTrue(result.stdout.startswith(b"HTTP/1.1 200"), result.stdout)
+
+    def test_wrk_load_is_answered_and_counted_in_full(self):
+        """wrk's keep-alive load: every request answered 2xx, and the proxy counts exactly
+        the requests wrk completed (wrk may leave a few in flight when it stops)."""
+        host, port = self.route("web")
+        labels = dict(direction="outbound", status_code="200", classification="success")
+        before = self.metric("response_total", **labels)
+        result = subprocess.run(["wrk", "-t1", "-c8", "-d1s", f"http://{host}:{port}/wrk"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        completed = re.search(r"(\d+) requests in", result.stdout)
+        self.assertIsNotNone(completed, result.stdout)
+        self.assertNotIn("Non-2xx", result.stdout)
+        self.assertNotIn("Socket errors", result.stdout)
+        done = int(completed.group(1))
+        self.assertGreater(done, 0)
+        time.sleep(0.5)  # requests cut off when wrk stopped end on the proxy too
+        counted = self.metric("response_total", **labels) - before
+        self.assertGreaterEqual(counted, done)
+        self.assertLessEqual(counted, done + 8, "at most one in flight per connection")
 
 
 class HttpDrainTest(unittest.TestCase):
