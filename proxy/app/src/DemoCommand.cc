@@ -12,6 +12,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -225,8 +226,8 @@ void printHttpRow(const char* proxy, const char* direction, const char* peerLabe
   auto peer = metrics.labelValue("request_total", peerLabel, match);
   std::printf("  %-7s %-9s %8.0f %8.1f %7.1f%% %8s %8s  %s\n", proxy, direction,
               metrics.sum("request_total", match), requestsPerSecond, successRate,
-              p50 ? (std::to_string(static_cast<int>(*p50 + 0.5)) + " ms").c_str() : "-",
-              p99 ? (std::to_string(static_cast<int>(*p99 + 0.5)) + " ms").c_str() : "-",
+              p50 ? (std::to_string(std::lround(*p50)) + " ms").c_str() : "-",
+              p99 ? (std::to_string(std::lround(*p99)) + " ms").c_str() : "-",
               peer.empty() ? "-" : peer.c_str());
 }
 

@@ -15,7 +15,7 @@ namespace {
 namespace http = boost::beast::http;
 constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
 // The demo's own client is the only one; a bound keeps a stray client from growing memory.
-constexpr std::uint64_t kMaxRequestBytes = 64 * 1024;
+constexpr std::uint64_t kMaxRequestBytes = std::uint64_t{64} * 1024;
 
 boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket) {
   boost::beast::flat_buffer buffer(kMaxRequestBytes);

@@ -80,8 +80,8 @@ UpstreamPool::acquire(const UpstreamKey& key) {
     if (const auto pending = pending_.find(key); pending != pending_.end()) {
       const auto event = pending->second;
       co_await event->wait();
-      if (auto pooled = findAvailable(key))
-        co_return Outcome(std::move(pooled));
+      if (auto joined = findAvailable(key))
+        co_return Outcome(std::move(joined));
     }
   }
   if (connectionsTo(key) >= maxConnectionsPerKey_) {

@@ -11,10 +11,10 @@ namespace wasmesh::proxy::http {
 // connection error) and nothing else is affected.
 struct HttpSettings {
   // HTTP/1 request or status line.
-  std::size_t maxStartLineBytes = 8 * 1024;
+  std::size_t maxStartLineBytes = std::size_t{8} * 1024;
   // The whole header section, HPACK-accounted (name + value + 32 per field): HTTP/1 431,
   // HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE.
-  std::size_t maxHeaderListBytes = 64 * 1024;
+  std::size_t maxHeaderListBytes = std::size_t{64} * 1024;
   std::size_t maxHeaderCount = 100;
   // A slow client must send its whole header section within this (slowloris).
   std::chrono::milliseconds requestHeaderTimeout{10'000};
@@ -33,7 +33,7 @@ struct HttpSettings {
   std::uint32_t maxEmptyFramesPerSecond = 1000;
   std::uint32_t maxContinuationFrames = 8;
   // Body bytes a stream buffers between its two sides before the reader must catch up.
-  std::size_t maxBufferedBodyBytes = 64 * 1024;
+  std::size_t maxBufferedBodyBytes = std::size_t{64} * 1024;
 };
 
 }  // namespace wasmesh::proxy::http
