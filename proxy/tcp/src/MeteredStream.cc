@@ -48,6 +48,20 @@ boost::asio::awaitable<boost::system::error_code> MeteredStream::writeAll(
   co_return error;
 }
 
+boost::asio::awaitable<boost::system::error_code> MeteredStream::writeGathered(
+    std::span<const std::span<const std::uint8_t>> parts) {
+  const auto error = co_await inner_->writeGathered(parts);
+  if (error) {
+    note(error);
+  } else {
+    std::size_t total = 0;
+    for (const auto part : parts)
+      total += part.size();
+    metrics_.wrote(total);
+  }
+  co_return error;
+}
+
 boost::asio::awaitable<void> MeteredStream::shutdownSend() {
   co_await inner_->shutdownSend();
 }

@@ -1,5 +1,7 @@
 #include "wasmesh/proxy/PlainStream.h"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -36,6 +38,17 @@ boost::asio::awaitable<boost::system::error_code> PlainStream::writeAll(
     std::span<const std::uint8_t> bytes) {
   auto [error, written] = co_await boost::asio::async_write(
       socket_, boost::asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+  co_return error;
+}
+
+boost::asio::awaitable<boost::system::error_code> PlainStream::writeGathered(
+    std::span<const std::span<const std::uint8_t>> parts) {
+  std::array<boost::asio::const_buffer, kMaxGathered> buffers;
+  std::size_t count = 0;
+  for (const auto part : parts.first(std::min(parts.size(), kMaxGathered)))
+    buffers[count++] = boost::asio::buffer(part.data(), part.size());
+  auto [error, written] = co_await boost::asio::async_write(
+      socket_, std::span<const boost::asio::const_buffer>(buffers.data(), count), kNoThrow);
   co_return error;
 }
 

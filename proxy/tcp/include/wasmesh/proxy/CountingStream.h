@@ -27,6 +27,17 @@ class CountingStream final : public ByteStream {
       metrics_.wrote(bytes.size());
     co_return error;
   }
+  boost::asio::awaitable<boost::system::error_code> writeGathered(
+      std::span<const std::span<const std::uint8_t>> parts) override {
+    const auto error = co_await inner_.writeGathered(parts);
+    if (!error) {
+      std::size_t total = 0;
+      for (const auto part : parts)
+        total += part.size();
+      metrics_.wrote(total);
+    }
+    co_return error;
+  }
   boost::asio::awaitable<void> shutdownSend() override { co_await inner_.shutdownSend(); }
   boost::asio::ip::tcp::socket& socket() noexcept override { return inner_.socket(); }
 

@@ -22,6 +22,8 @@ class MeteredStream final : public ByteStream {
   boost::asio::awaitable<boost::system::error_code> waitToRead() override;
   boost::asio::awaitable<boost::system::error_code> writeAll(
       std::span<const std::uint8_t> bytes) override;
+  boost::asio::awaitable<boost::system::error_code> writeGathered(
+      std::span<const std::span<const std::uint8_t>> parts) override;
   boost::asio::awaitable<void> shutdownSend() override;
   boost::asio::ip::tcp::socket& socket() noexcept override;
 

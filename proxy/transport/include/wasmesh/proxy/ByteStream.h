@@ -24,6 +24,12 @@ class ByteStream {
   // Writes all of `bytes`, or fails.
   virtual boost::asio::awaitable<boost::system::error_code> writeAll(
       std::span<const std::uint8_t> bytes) = 0;
+  // Writes `parts` one after the other as if they were one buffer: a plain socket gathers
+  // them into one send, so a small head before a large body costs neither a copy of the body
+  // nor a second packet. At most kMaxGathered parts.
+  static constexpr std::size_t kMaxGathered = 4;
+  virtual boost::asio::awaitable<boost::system::error_code> writeGathered(
+      std::span<const std::span<const std::uint8_t>> parts);
   // Ends this side's sending half, keeping the receiving half open (a half-close).
   virtual boost::asio::awaitable<void> shutdownSend() = 0;
 

@@ -32,6 +32,10 @@ class OwnedByteStream final : public ByteStream {
       std::span<const std::uint8_t> bytes) override {
     return inner_->writeAll(bytes);
   }
+  boost::asio::awaitable<boost::system::error_code> writeGathered(
+      std::span<const std::span<const std::uint8_t>> parts) override {
+    return inner_->writeGathered(parts);
+  }
   boost::asio::awaitable<void> shutdownSend() override { return inner_->shutdownSend(); }
   boost::asio::ip::tcp::socket& socket() noexcept override { return *socket_; }
 
