@@ -1,23 +1,44 @@
 #include "wasmesh/proxy/http/InputBuffer.h"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cstring>
 
 #include "wasmesh/common/Error.h"
 
 namespace wasmesh::proxy::http {
-namespace {
-
-constexpr auto kNoThrow = boost::asio::as_tuple(boost::asio::use_awaitable);
-// One read takes at most this much; enough for a header section or a body chunk.
-constexpr std::size_t kReadChunk = 16 * 1024;
-
-}  // namespace
-
 InputBuffer::InputBuffer(ByteStream& stream, std::size_t capacity)
-    : stream_(stream), capacity_(capacity), timer_(stream.socket().get_executor()) {}
+    : stream_(stream),
+      capacity_(capacity),
+      watch_(std::make_shared<DeadlineWatch>(stream.socket().get_executor())) {
+  watch_->stream = &stream_;
+}
+
+InputBuffer::~InputBuffer() {
+  watch_->stream = nullptr;
+  watch_->timer.cancel();
+}
+
+void InputBuffer::arm(const std::shared_ptr<DeadlineWatch>& watch, Clock::time_point at) {
+  watch->armed = true;
+  watch->armedFor = at;
+  watch->timer.expires_at(at);
+  watch->timer.async_wait([watch](const boost::system::error_code& error) {
+    // Aborted: re-armed for another deadline, or the buffer went away.
+    if (error == boost::asio::error::operation_aborted || watch->stream == nullptr)
+      return;
+    watch->armed = false;
+    if (!watch->waiting)
+      return;  // the next wait arms it again
+    if (Clock::now() < watch->deadline) {
+      arm(watch, watch->deadline);  // the deadline moved on since this was armed
+      return;
+    }
+    // Ends the wait in progress; any other operation on the socket ends too, which is what
+    // a timed-out connection wants.
+    watch->expired = true;
+    boost::system::error_code ignored;
+    watch->stream->socket().cancel(ignored);
+  });
+}
 
 void InputBuffer::consume(std::size_t count) noexcept {
   start_ += std::min(count, end_ - start_);
@@ -53,12 +74,12 @@ void InputBuffer::append(std::span<const std::uint8_t> bytes) {
   end_ += bytes.size();
 }
 
-boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_point deadline) {
-  using boost::asio::experimental::awaitable_operators::operator||;
+boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_point deadline,
+                                                                    std::size_t readSize) {
   if (full())
     co_return make_error_code(errc::http_headers_too_large);
   while (true) {
-    const auto room = std::min(kReadChunk, capacity_ - (end_ - start_));
+    const auto room = std::min(readSize, capacity_ - (end_ - start_));
     reserve(room);
     boost::system::error_code error;
     const auto got = stream_.readSome({storage_.get() + end_, room}, error);
@@ -70,13 +91,24 @@ boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_
       co_return make_error_code(boost::asio::error::eof);
     if (error != boost::asio::error::would_block)
       co_return error;
+    if (empty()) {
+      // A kept-alive connection waiting for its next request holds no buffer.
+      storage_.reset();
+      allocated_ = start_ = end_ = 0;
+    }
     if (Clock::now() >= deadline)
       co_return make_error_code(errc::http_header_timeout);
-    timer_.expires_at(deadline);
-    auto woken = co_await (stream_.waitToRead() || timer_.async_wait(kNoThrow));
-    if (woken.index() == 1)
+    auto& watch = *watch_;
+    watch.deadline = deadline;
+    watch.waiting = true;
+    watch.expired = false;
+    if (deadline != Clock::time_point::max() && (!watch.armed || watch.armedFor > deadline))
+      arm(watch_, deadline);
+    const auto waitError = co_await stream_.waitToRead();
+    watch.waiting = false;
+    if (watch.expired)
       co_return make_error_code(errc::http_header_timeout);
-    if (const auto waitError = std::get<0>(woken))
+    if (waitError)
       co_return waitError;
   }
 }
