@@ -66,6 +66,7 @@ class Http1ClientConnection::Exchange final : public ClientStream {
   // Back to the pool only after a complete, framed exchange the upstream agreed to keep.
   void finish() {
     auto& connection = *connection_;
+    reader_.releaseBody(connection.input_);
     if (taken_ || upgraded_) {
       // The stream belongs to the relay now; the connection is spent.
       connection.closed_ = true;

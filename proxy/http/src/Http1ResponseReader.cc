@@ -13,7 +13,10 @@ namespace wasmesh::proxy::http {
 namespace {
 
 namespace beast_http = boost::beast::http;
-constexpr std::size_t kBodyChunk = 16 * 1024;
+constexpr std::size_t kBodyChunk = std::size_t{16} * 1024;
+// Reads of a response: a whole 64 KiB response in one read goes out in one write (16 KiB
+// reads made four writes, each waking the client: a third of the proxy's CPU per response).
+constexpr std::size_t kResponseRead = std::size_t{64} * 1024;
 
 }  // namespace
 
@@ -56,7 +59,7 @@ boost::asio::awaitable<Result<ResponseHead>> Http1ResponseReader::readHead(
       input.consume(*end);
       co_return buildHead();
     }
-    const auto error = co_await input.fill(deadline);
+    const auto error = co_await input.fill(deadline, kResponseRead);
     if (error == errc::http_header_timeout)
       co_return make_error_code(errc::http_response_timeout);
     if (error == errc::http_headers_too_large)
@@ -104,9 +107,27 @@ Result<ResponseHead> Http1ResponseReader::buildHead() {
   keepAlive_ = parser_->keep_alive();
   // A 101's Upgrade and Connection are the switch itself: the server side writes its own.
   removeHopByHop(head.headers);
-  if (!head.informational())
+  if (!head.informational()) {
     finished_ = parser_->is_done();
+    if (!finished_ && !parser_->chunked() && parser_->content_length())
+      directRemaining_ = *parser_->content_length();
+  }
   return head;
+}
+
+Result<BodyChunk> Http1ResponseReader::takeDirect(InputBuffer& input) {
+  const auto available = input.data();
+  const auto size =
+      static_cast<std::size_t>(std::min<std::uint64_t>(available.size(), *directRemaining_));
+  *directRemaining_ -= size;
+  handedOut_ = size;
+  finished_ = *directRemaining_ == 0;
+  return BodyChunk{{available.data(), size}, finished_, std::nullopt};
+}
+
+void Http1ResponseReader::releaseBody(InputBuffer& input) noexcept {
+  input.consume(handedOut_);
+  handedOut_ = 0;
 }
 
 std::optional<HeaderMap> Http1ResponseReader::takeTrailers() {
@@ -124,6 +145,19 @@ std::optional<HeaderMap> Http1ResponseReader::takeTrailers() {
 
 boost::asio::awaitable<Result<BodyChunk>> Http1ResponseReader::readBody(
     InputBuffer& input, Clock::time_point deadline) {
+  releaseBody(input);
+  if (directRemaining_ && !finished_) {
+    while (input.empty()) {
+      const auto error = co_await input.fill(deadline, kResponseRead);
+      if (error == boost::asio::error::eof)
+        co_return make_error_code(errc::http_connection_closed);
+      if (error == errc::http_header_timeout)
+        co_return make_error_code(errc::http_response_timeout);
+      if (error)
+        co_return error;
+    }
+    co_return takeDirect(input);
+  }
   if (finished_ || parser_->is_done()) {
     finished_ = true;
     co_return BodyChunk{{}, true, takeTrailers()};

@@ -1,6 +1,8 @@
 #include "wasmesh/proxy/http/Http1Writer.h"
 
+#include <array>
 #include <charconv>
+#include <string_view>
 
 namespace wasmesh::proxy::http {
 namespace {
@@ -74,6 +76,10 @@ std::string_view reasonPhrase(unsigned status) {
 
 bool bodyForbidden(unsigned status) {
   return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+std::span<const std::uint8_t> asBytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
 void appendNumber(std::string& out, std::uint64_t value, int base = 10) {
@@ -207,6 +213,8 @@ boost::asio::awaitable<Result<void>> Http1Writer::writeData(std::span<const std:
       co_return ok();
     co_return make_error_code(errc::http_body_too_large);
   }
+  std::span<const std::uint8_t> body;  // goes out after pending_, and before `tail`
+  std::string_view tail;
   switch (framing_) {
     case Framing::none:
       break;
@@ -216,7 +224,7 @@ boost::asio::awaitable<Result<void>> Http1Writer::writeData(std::span<const std:
         data = data.first(static_cast<std::size_t>(remaining_));
         closes_ = true;
       }
-      pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
+      body = data;
       remaining_ -= data.size();
       if (remaining_ == 0)
         complete_ = true;
@@ -227,21 +235,21 @@ boost::asio::awaitable<Result<void>> Http1Writer::writeData(std::span<const std:
       if (!data.empty()) {
         appendNumber(pending_, data.size(), 16);
         pending_ += "\r\n";
-        pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
-        pending_ += "\r\n";
-      }
-      if (endStream) {
+        body = data;
+        tail = endStream ? "\r\n0\r\n\r\n" : "\r\n";
+      } else if (endStream) {
         pending_ += "0\r\n\r\n";
-        complete_ = true;
       }
+      if (endStream)
+        complete_ = true;
       break;
     case Framing::closeDelimited:
-      pending_.append(reinterpret_cast<const char*>(data.data()), data.size());
+      body = data;
       if (endStream)
         complete_ = true;
       break;
   }
-  co_return co_await flush();
+  co_return co_await flush(body, tail);
 }
 
 boost::asio::awaitable<Result<void>> Http1Writer::writeTrailers(const HeaderMap& trailers) {
@@ -256,11 +264,22 @@ boost::asio::awaitable<Result<void>> Http1Writer::writeTrailers(const HeaderMap&
   co_return co_await writeData({}, true);
 }
 
-boost::asio::awaitable<Result<void>> Http1Writer::flush() {
-  if (pending_.empty())
-    co_return ok();
-  const auto error = co_await stream_.writeAll(
-      {reinterpret_cast<const std::uint8_t*>(pending_.data()), pending_.size()});
+boost::asio::awaitable<Result<void>> Http1Writer::flush(std::span<const std::uint8_t> body,
+                                                        std::string_view tail) {
+  boost::system::error_code error;
+  if (body.size() < kCopiedBodyBytes) {
+    // Small: one buffer, one send.
+    pending_.append(reinterpret_cast<const char*>(body.data()), body.size());
+    pending_ += tail;
+    if (pending_.empty())
+      co_return ok();
+    error = co_await stream_.writeAll(asBytes(pending_));
+  } else {
+    // Large: the body is not copied; head, body and tail are gathered into one send.
+    const std::array<std::span<const std::uint8_t>, 3> parts{asBytes(pending_), body,
+                                                             asBytes(tail)};
+    error = co_await stream_.writeGathered(parts);
+  }
   pending_.clear();
   if (error)
     co_return error;

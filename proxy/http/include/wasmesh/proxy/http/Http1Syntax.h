@@ -17,7 +17,7 @@ namespace wasmesh::proxy::http {
 struct Http1Syntax {
   // Beast stores a field in at most 64 KiB and throws beyond it; lines are refused (431)
   // before they get there.
-  static constexpr std::size_t kMaxFieldLineBytes = 60 * 1024;
+  static constexpr std::size_t kMaxFieldLineBytes = std::size_t{60} * 1024;
   // The longest line of a section, CRLF excluded.
   static std::size_t longestLine(std::string_view section);
 
