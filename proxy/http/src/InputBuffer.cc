@@ -74,12 +74,11 @@ void InputBuffer::append(std::span<const std::uint8_t> bytes) {
   end_ += bytes.size();
 }
 
-boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_point deadline,
-                                                                    std::size_t readSize) {
+boost::asio::awaitable<boost::system::error_code> InputBuffer::fill(Clock::time_point deadline) {
   if (full())
     co_return make_error_code(errc::http_headers_too_large);
   while (true) {
-    const auto room = std::min(readSize, capacity_ - (end_ - start_));
+    const auto room = std::min(kReadChunk, capacity_ - (end_ - start_));
     reserve(room);
     boost::system::error_code error;
     const auto got = stream_.readSome({storage_.get() + end_, room}, error);

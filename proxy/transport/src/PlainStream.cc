@@ -1,6 +1,5 @@
 #include "wasmesh/proxy/PlainStream.h"
 
-#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -43,9 +42,11 @@ boost::asio::awaitable<boost::system::error_code> PlainStream::writeAll(
 
 boost::asio::awaitable<boost::system::error_code> PlainStream::writeGathered(
     std::span<const std::span<const std::uint8_t>> parts) {
+  if (parts.size() > kMaxGathered)
+    co_return co_await ByteStream::writeGathered(parts);  // never truncated
   std::array<boost::asio::const_buffer, kMaxGathered> buffers;
   std::size_t count = 0;
-  for (const auto part : parts.first(std::min(parts.size(), kMaxGathered)))
+  for (const auto part : parts)
     buffers[count++] = boost::asio::buffer(part.data(), part.size());
   auto [error, written] = co_await boost::asio::async_write(
       socket_, std::span<const boost::asio::const_buffer>(buffers.data(), count), kNoThrow);
